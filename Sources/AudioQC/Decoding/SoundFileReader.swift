@@ -1,0 +1,142 @@
+import CSndFile
+import Foundation
+
+/// Streams a recording through libsndfile in blocks of mono `Float` samples.
+///
+/// Every format libsndfile knows is read the same way: WAV (PCM and float), FLAC, Ogg Vorbis,
+/// Ogg Opus, MP3 and the rest. Several channels are averaged into one; samples are normalised
+/// to full scale 1.0 as libsndfile does for float reads. The libsndfile handle never leaves
+/// this file.
+final class SoundFileReader {
+    /// Sample rate in Hz as the container declares it.
+    let sampleRate: Int
+    /// Channel count before the down-mix.
+    let channels: Int
+    /// Frame count the container declares; some streamed formats give only an estimate.
+    let declaredFrames: Int64
+    /// Float and double containers can carry NaN or infinity, which the checks must not see.
+    let mayHoldNonFiniteSamples: Bool
+
+    private let handle: OpaquePointer
+    private let memory: MemoryStream?
+    private var interleaved: UnsafeMutablePointer<Float>
+    private var interleavedCapacity: Int
+
+    /// Opens a source, or throws `DecodeError` with libsndfile's reason when it cannot.
+    init(source: AudioSource) throws(DecodeError) {
+        var info = SF_INFO()
+        let opened: OpaquePointer?
+        switch source {
+        case .file(let path):
+            memory = nil
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw DecodeError("no such file: \(path)")
+            }
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
+                throw DecodeError("the file is empty")
+            }
+            opened = sf_open(path, Int32(SFM_READ), &info)
+        case .bytes(let data):
+            guard !data.isEmpty else { throw DecodeError("the upload is empty") }
+            let stream = MemoryStream(data)
+            memory = stream
+            var io = MemoryStream.virtualIO
+            opened = sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(stream).toOpaque())
+        }
+        guard let opened else {
+            let reason = String(cString: sf_strerror(nil))
+            throw DecodeError("libsndfile cannot decode it: \(reason)")
+        }
+        guard info.channels > 0, info.samplerate > 0 else {
+            sf_close(opened)
+            throw DecodeError("the header declares \(info.channels) channels at \(info.samplerate) Hz")
+        }
+        handle = opened
+        sampleRate = Int(info.samplerate)
+        channels = Int(info.channels)
+        declaredFrames = info.frames
+        let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
+        mayHoldNonFiniteSamples = subtype == Int32(SF_FORMAT_FLOAT) || subtype == Int32(SF_FORMAT_DOUBLE)
+        interleavedCapacity = 0
+        interleaved = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    }
+
+    deinit {
+        sf_close(handle)
+        interleaved.deallocate()
+    }
+
+    /// Reads up to `capacity` frames, down-mixed to mono, into `buffer`; returns how many were read (0 at the end).
+    func readMono(into buffer: UnsafeMutablePointer<Float>, capacity: Int) -> Int {
+        if channels == 1 {
+            return Int(sf_readf_float(handle, buffer, sf_count_t(capacity)))
+        }
+        let needed = capacity * channels
+        if interleavedCapacity < needed {
+            interleaved.deallocate()
+            interleaved = UnsafeMutablePointer<Float>.allocate(capacity: needed)
+            interleavedCapacity = needed
+        }
+        let frames = Int(sf_readf_float(handle, interleaved, sf_count_t(capacity)))
+        let scale = 1 / Float(channels)
+        let count = channels
+        for frame in 0..<frames {
+            var sum: Float = 0
+            let base = interleaved + frame * count
+            for channel in 0..<count { sum += base[channel] }
+            buffer[frame] = sum * scale
+        }
+        return frames
+    }
+
+    /// Moves back to the first frame, so that a second pass can read the recording again.
+    func rewind() -> Bool {
+        sf_seek(handle, 0, SEEK_SET) == 0
+    }
+}
+
+/// Bytes in memory seen by libsndfile as a seekable file (`sf_open_virtual`).
+private final class MemoryStream {
+    let data: Data
+    var position: Int = 0
+
+    init(_ data: Data) { self.data = data }
+
+    static func from(_ userData: UnsafeMutableRawPointer?) -> MemoryStream {
+        Unmanaged<MemoryStream>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    static let virtualIO = SF_VIRTUAL_IO(
+        get_filelen: { userData in
+            sf_count_t(MemoryStream.from(userData).data.count)
+        },
+        seek: { offset, whence, userData in
+            let stream = MemoryStream.from(userData)
+            let base: Int
+            switch whence {
+            case SEEK_CUR: base = stream.position
+            case SEEK_END: base = stream.data.count
+            default: base = 0
+            }
+            let target = base + Int(offset)
+            guard target >= 0 else { return -1 }
+            stream.position = target
+            return sf_count_t(target)
+        },
+        read: { destination, count, userData in
+            let stream = MemoryStream.from(userData)
+            guard let destination, count > 0, stream.position < stream.data.count else { return 0 }
+            let available = min(Int(count), stream.data.count - stream.position)
+            stream.data.withUnsafeBytes { bytes in
+                destination.copyMemory(from: bytes.baseAddress! + stream.position, byteCount: available)
+            }
+            stream.position += available
+            return sf_count_t(available)
+        },
+        write: { _, _, _ in 0 },
+        tell: { userData in
+            sf_count_t(MemoryStream.from(userData).position)
+        }
+    )
+}

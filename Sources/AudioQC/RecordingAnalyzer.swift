@@ -1,0 +1,165 @@
+import Foundation
+
+/// Decodes a recording and judges it: the DSP core's one entry point.
+///
+/// One streaming pass reads the audio in blocks through libsndfile and feeds every check
+/// (levels, clipping, mains hum, and the spectral frames of the voice activity detector,
+/// which also yields silences, SNR and bandwidth). A second pass over the speech happens only
+/// when a recording has no pause to measure its noise in. Memory stays the same whatever the
+/// recording's length. An analyzer holds no state between calls and can be shared by threads.
+public struct RecordingAnalyzer: Sendable {
+    /// Frames read from libsndfile per block.
+    static let blockFrames = 16_384
+
+    public let rules: RuleSet
+
+    public init(rules: RuleSet = .standard) { self.rules = rules }
+
+    /// Judges a source. Never throws: audio that cannot be decoded is rejected as `unreadable`.
+    public func analyze(_ source: AudioSource, name: String? = nil) -> AnalysisReport {
+        let judge = Judge(rules: rules)
+        let file = name ?? source.displayName
+        do {
+            let measurements = try measure(source)
+            return judge.judge(file: file, metrics: measurements.metrics)
+        } catch {
+            return judge.unreadable(file: file, error: error)
+        }
+    }
+
+    /// Measures a source without judging it.
+    public func measure(_ source: AudioSource) throws(DecodeError) -> Measurements {
+        let reader = try SoundFileReader(source: source)
+        let geometry = FrameGeometry(sampleRate: reader.sampleRate)
+        let detector = VoiceActivityDetector(geometry: geometry)
+        let framer = SpectralFramer(geometry: geometry, consumer: detector)
+        let hum = MainsHumMeter(sampleRate: reader.sampleRate)
+        var levels = LevelMeter()
+        var clipping = ClippingDetector(tolerance: rules.clipLevelTolerance)
+
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockFrames)
+        defer { buffer.deallocate() }
+        while true {
+            let count = reader.readMono(into: buffer, capacity: Self.blockFrames)
+            if count <= 0 { break }
+            if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(buffer, count: count) }
+            levels.consume(buffer, count: count)
+            clipping.consume(buffer, count: count)
+            // Spectral checks and powers see the signal without its DC offset.
+            VectorMath.subtract(Float(levels.mean), from: buffer, count: count)
+            hum.consume(buffer, count: count)
+            framer.consume(buffer, count: count)
+        }
+        framer.finish()
+        detector.finish()
+        guard levels.sampleCount > 0 else { throw DecodeError("the audio holds no samples") }
+
+        var m = Metrics()
+        let sampleRate = Double(reader.sampleRate)
+        m.sampleRate = reader.sampleRate
+        m.channels = reader.channels
+        m.durationS = Double(levels.sampleCount) / sampleRate
+        m.peakDBFS = levels.peakDBFS
+        m.rmsDBFS = levels.rmsDBFS
+        m.dcOffset = levels.mean
+        let clip = clipping.finish()
+        m.clippedFraction = clip.fraction
+        m.clippedRuns = clip.runs
+        m.speechS = detector.speechSeconds
+        m.leadingSilenceS = detector.leadingSilence
+        m.trailingSilenceS = detector.trailingSilence
+        m.humDB = hum.finish()
+        m.bandwidthHz = BandwidthEstimate.bandwidth(
+            spectrum: detector.speechSpectrum, frames: detector.speechFrames, geometry: geometry)
+
+        var method = Measurements.SNRMethod.none
+        if let span = detector.speechSpan {
+            let histogram = detector.speechHistogram
+            if detector.pauseSeconds >= rules.minPauseForNoiseS, let noise = detector.noisePower {
+                method = .pauses
+                if let level = histogram.activeLevel(removing: noise) {
+                    m.speechLevelDBFS = decibels(power: level)
+                    m.snrDB = noise > level * 1e-10 ? 10 * log10(level / noise) : 100
+                }
+            } else if let snr = try blindSNR(reader: reader, span: span, dc: Float(levels.mean)) {
+                method = .blind
+                let snrRatio = pow(10, snr / 10)
+                if let raw = histogram.activeLevel(removing: 0) {
+                    m.speechLevelDBFS = decibels(power: raw * snrRatio / (1 + snrRatio))
+                }
+                m.snrDB = snr
+            }
+        }
+        return Measurements(metrics: m.rounded(), clipping: clip, snrMethod: method, pauseSeconds: detector.pauseSeconds)
+    }
+
+    /// Second pass over the speech span for the amplitude-distribution SNR estimate.
+    private func blindSNR(reader: SoundFileReader, span: (start: Int, end: Int), dc: Float) throws(DecodeError) -> Double? {
+        guard reader.rewind() else { return nil }
+        var estimator = BlindSNR()
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockFrames)
+        defer { buffer.deallocate() }
+        var position = 0
+        while position < span.end {
+            let count = reader.readMono(into: buffer, capacity: Self.blockFrames)
+            if count <= 0 { break }
+            if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(buffer, count: count) }
+            VectorMath.subtract(dc, from: buffer, count: count)
+            let from = max(span.start, position), to = min(span.end, position + count)
+            if to > from { estimator.consume(buffer + (from - position), count: to - from) }
+            position += count
+        }
+        return estimator.snrDB
+    }
+
+    private static func silenceNonFinite(_ samples: UnsafeMutablePointer<Float>, count: Int) {
+        for index in 0..<count where !samples[index].isFinite { samples[index] = 0 }
+    }
+}
+
+/// Everything measured on a take, with the details behind some metrics.
+public struct Measurements: Sendable {
+    /// How the SNR was obtained.
+    public enum SNRMethod: String, Sendable {
+        /// Speech power over the noise power measured in pauses.
+        case pauses
+        /// No usable pause: WADA-SNR over the speech span.
+        case blind
+        /// No speech, no SNR.
+        case none
+    }
+
+    /// The figures reported for the take.
+    public var metrics: Metrics
+    /// Clipping details, including `sox stats`' flat factor.
+    public var clipping: ClippingMeasurement
+    /// How the SNR was obtained.
+    public var snrMethod: SNRMethod
+    /// Seconds of pause the noise was measured in.
+    public var pauseSeconds: Double
+}
+
+extension Metrics {
+    /// The figures at the precision they are reported with.
+    func rounded() -> Metrics {
+        func r(_ value: Double?, _ digits: Int) -> Double? {
+            guard let value, value.isFinite else { return nil }
+            let scale = pow(10, Double(digits))
+            return (value * scale).rounded() / scale
+        }
+        var m = self
+        m.durationS = r(durationS, 4)
+        m.peakDBFS = r(peakDBFS, 2)
+        m.rmsDBFS = r(rmsDBFS, 2)
+        m.speechLevelDBFS = r(speechLevelDBFS, 2)
+        m.dcOffset = r(dcOffset, 5)
+        m.clippedFraction = r(clippedFraction, 7)
+        m.speechS = r(speechS, 3)
+        m.leadingSilenceS = r(leadingSilenceS, 3)
+        m.trailingSilenceS = r(trailingSilenceS, 3)
+        m.snrDB = r(snrDB, 2)
+        m.bandwidthHz = r(bandwidthHz, 1)
+        m.humDB = r(humDB, 2)
+        return m
+    }
+}

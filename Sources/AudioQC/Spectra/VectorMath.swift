@@ -1,0 +1,63 @@
+import Foundation
+
+/// Reductions over contiguous `Float` samples with SIMD accumulators.
+///
+/// Plain Swift loops over floats are not vectorised (the compiler keeps the order of additions),
+/// and these sums run over every sample of every recording.
+enum VectorMath {
+    /// Sum of the values, accumulated in eight lanes.
+    static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>()
+        var index = 0
+        let raw = UnsafeRawPointer(values)
+        while index + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            index += 8
+        }
+        var total = lanes.sum()
+        while index < count { total += values[index]; index += 1 }
+        return total
+    }
+
+    /// Sum of the squared values, accumulated in eight lanes.
+    static func sumOfSquares(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>()
+        var index = 0
+        let raw = UnsafeRawPointer(values)
+        while index + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            lanes.addProduct(v, v)
+            index += 8
+        }
+        var total = lanes.sum()
+        while index < count { total += values[index] * values[index]; index += 1 }
+        return total
+    }
+
+    /// Largest and smallest value.
+    static func extremes(_ values: UnsafePointer<Float>, count: Int) -> (min: Float, max: Float) {
+        var low = SIMD8<Float>(repeating: .greatestFiniteMagnitude)
+        var high = SIMD8<Float>(repeating: -.greatestFiniteMagnitude)
+        var index = 0
+        let raw = UnsafeRawPointer(values)
+        while index + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            low = pointwiseMin(low, v)
+            high = pointwiseMax(high, v)
+            index += 8
+        }
+        var lo = low.min(), hi = high.max()
+        while index < count { lo = Swift.min(lo, values[index]); hi = Swift.max(hi, values[index]); index += 1 }
+        return (lo, hi)
+    }
+
+    /// Subtracts `offset` from every value in place.
+    static func subtract(_ offset: Float, from values: UnsafeMutablePointer<Float>, count: Int) {
+        for index in 0..<count { values[index] -= offset }
+    }
+}
+
+/// Decibels of a power ratio, or nil for a ratio that is not positive.
+@inlinable func decibels(power: Double) -> Double? {
+    power > 0 ? 10 * log10(power) : nil
+}

@@ -1,0 +1,104 @@
+/// Every figure measured on a take, in the units users of the field expect (seconds, Hz,
+/// dBFS with full scale 1.0, dB). A figure that could not be measured is nil (JSON null).
+public struct Metrics: Sendable, Equatable, Codable {
+    public var durationS: Double?
+    public var sampleRate: Int?
+    public var channels: Int?
+    public var peakDBFS: Double?
+    public var rmsDBFS: Double?
+    public var speechLevelDBFS: Double?
+    public var dcOffset: Double?
+    public var clippedFraction: Double?
+    public var clippedRuns: Int?
+    public var speechS: Double?
+    public var leadingSilenceS: Double?
+    public var trailingSilenceS: Double?
+    public var snrDB: Double?
+    public var bandwidthHz: Double?
+    public var humDB: Double?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case durationS = "duration_s"
+        case sampleRate = "sample_rate"
+        case channels
+        case peakDBFS = "peak_dbfs"
+        case rmsDBFS = "rms_dbfs"
+        case speechLevelDBFS = "speech_level_dbfs"
+        case dcOffset = "dc_offset"
+        case clippedFraction = "clipped_fraction"
+        case clippedRuns = "clipped_runs"
+        case speechS = "speech_s"
+        case leadingSilenceS = "leading_silence_s"
+        case trailingSilenceS = "trailing_silence_s"
+        case snrDB = "snr_db"
+        case bandwidthHz = "bandwidth_hz"
+        case humDB = "hum_db"
+    }
+
+    /// Encodes every key, unmeasured figures as null, in the documented order.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(durationS, forKey: .durationS)
+        try c.encode(sampleRate, forKey: .sampleRate)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(peakDBFS, forKey: .peakDBFS)
+        try c.encode(rmsDBFS, forKey: .rmsDBFS)
+        try c.encode(speechLevelDBFS, forKey: .speechLevelDBFS)
+        try c.encode(dcOffset, forKey: .dcOffset)
+        try c.encode(clippedFraction, forKey: .clippedFraction)
+        try c.encode(clippedRuns, forKey: .clippedRuns)
+        try c.encode(speechS, forKey: .speechS)
+        try c.encode(leadingSilenceS, forKey: .leadingSilenceS)
+        try c.encode(trailingSilenceS, forKey: .trailingSilenceS)
+        try c.encode(snrDB, forKey: .snrDB)
+        try c.encode(bandwidthHz, forKey: .bandwidthHz)
+        try c.encode(humDB, forKey: .humDB)
+    }
+}
+
+/// The verdict on one take with its reasons and metrics: what `parloir analyze --json` prints
+/// per file and what an upload is answered with.
+public struct AnalysisReport: Sendable, Equatable, Codable {
+    /// The file's path, or a name for bytes from memory.
+    public var file: String
+    public var verdict: Verdict
+    public var reasons: [Reason]
+    public var metrics: Metrics
+
+    public init(file: String, verdict: Verdict, reasons: [Reason], metrics: Metrics) {
+        self.file = file
+        self.verdict = verdict
+        self.reasons = reasons
+        self.metrics = metrics
+    }
+
+    /// Reasons that refuse the take.
+    public var rejections: [Reason] { reasons.filter { $0.severity == .reject } }
+
+    /// Reasons that only warn.
+    public var warnings: [Reason] { reasons.filter { $0.severity == .warn } }
+
+    enum CodingKeys: String, CodingKey {
+        case file, verdict, reasons, metrics
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(file, forKey: .file)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encode(metrics, forKey: .metrics)
+    }
+
+    /// One line of JSON, keys in the documented order.
+    public func jsonLine() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+import Foundation

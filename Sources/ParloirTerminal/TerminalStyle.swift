@@ -1,0 +1,36 @@
+import Foundation
+
+/// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set.
+public struct TerminalStyle: Sendable {
+    /// True when escape codes may be written.
+    public let colored: Bool
+
+    public init(colored: Bool) { self.colored = colored }
+
+    /// The style for a file descriptor: colour on a terminal, none in a pipe or a file.
+    public static func detect(fileDescriptor: Int32) -> TerminalStyle {
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return TerminalStyle(colored: isatty(fileDescriptor) == 1 && !noColor)
+    }
+
+    /// ANSI colours used by Parloir's terminal views.
+    public enum Color: String, Sendable {
+        case red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36", gray = "90"
+        case bold = "1", dim = "2"
+    }
+
+    /// `text` in `color` when colouring, unchanged otherwise.
+    public func paint(_ text: String, _ color: Color) -> String {
+        colored ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
+    }
+}
+
+/// Pads or cuts `text` to exactly `width` visible characters.
+func fit(_ text: String, _ width: Int, alignRight: Bool = false) -> String {
+    if text.count > width {
+        guard width > 1 else { return String(text.prefix(width)) }
+        return "…" + text.suffix(width - 1)
+    }
+    let padding = String(repeating: " ", count: width - text.count)
+    return alignRight ? padding + text : text + padding
+}
