@@ -238,9 +238,10 @@ def main():
         "50 Hz hum with three harmonics, fundamental at -48 dBFS")
 
     # Durations, level, rate.
-    short = speak("Oui.", "fr-fr", 170, 50)
+    short = speak("D'accord.", "fr-fr", 170, 50)
+    assert len(short) + 4800 < RATE, "the short take must last under a second"
     add("too_short.wav", pad(short, 0.15, 0.15) + noise("white", len(short) + 4800) * 10 ** (-70 / 20), "reject",
-        [["too_short", "reject"]], {"duration_s": (len(short) + 4800) / RATE}, "a single word, under a second")
+        [["too_short", "reject"]], {"duration_s": (len(short) + 4800) / RATE}, "two words, under a second")
     long_speech = np.concatenate([np.concatenate([speak(s, "fr-fr", 140, 50), np.zeros(int(0.4 * RATE))]) for s in SENTENCES[:6]])
     while len(long_speech) < 16 * RATE:
         long_speech = np.concatenate([long_speech, speak(SENTENCES[7], "fr-fr", 140, 50), np.zeros(int(0.4 * RATE))])

@@ -10,6 +10,11 @@ import Foundation
 public struct RecordingAnalyzer: Sendable {
     /// Frames read from libsndfile per block.
     static let blockFrames = 16_384
+    /// Recordings longer than this are analysed on two threads (see `BlockPipeline`); shorter
+    /// ones, the usual takes, on one, since batches already keep every core busy.
+    static let pipelineSeconds: Int64 = 30
+    /// Frames per block handed between the two threads: large, so that hand-overs are rare.
+    static let pipelineBlockFrames = 131_072
 
     public let rules: RuleSet
 
@@ -33,22 +38,45 @@ public struct RecordingAnalyzer: Sendable {
         let geometry = FrameGeometry(sampleRate: reader.sampleRate)
         let detector = VoiceActivityDetector(geometry: geometry)
         let framer = SpectralFramer(geometry: geometry, consumer: detector)
-        let hum = MainsHumMeter(sampleRate: reader.sampleRate)
+        let hum = MainsHumMeter(sampleRate: reader.sampleRate, blockSize: geometry.hop)
+        detector.observer = hum
         var levels = LevelMeter()
         var clipping = ClippingDetector(tolerance: rules.clipLevelTolerance)
 
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Self.blockFrames)
-        defer { buffer.deallocate() }
-        while true {
-            let count = reader.readMono(into: buffer, capacity: Self.blockFrames)
-            if count <= 0 { break }
-            if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(buffer, count: count) }
-            levels.consume(buffer, count: count)
-            clipping.consume(buffer, count: count)
-            // Spectral checks and powers see the signal without its DC offset.
-            VectorMath.subtract(Float(levels.mean), from: buffer, count: count)
-            hum.consume(buffer, count: count)
-            framer.consume(buffer, count: count)
+        var decimator = MainsHumDecimator(sampleRate: reader.sampleRate)
+        // First stage: decode; levels and clipping see the samples as decoded, the rest without DC offset.
+        func decode(into block: SampleBlock) {
+            block.count = max(0, reader.readMono(into: block.samples, capacity: block.capacity))
+            block.decimated.removeAll(keepingCapacity: true)
+            guard block.count > 0 else { return }
+            if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(block.samples, count: block.count) }
+            levels.consume(block.samples, count: block.count)
+            clipping.consume(block.samples, count: block.count)
+            VectorMath.subtract(Float(levels.mean), from: block.samples, count: block.count)
+            decimator.consume(block.samples, count: block.count, into: &block.decimated)
+        }
+        // Second stage: spectra, speech, pauses, hum.
+        let spectralStage = { (block: SampleBlock) in
+            hum.consume(decimated: block.decimated)
+            framer.consume(block.samples, count: block.count)
+        }
+        if reader.declaredFrames > Int64(reader.sampleRate) * Self.pipelineSeconds {
+            let pipeline = BlockPipeline(buffers: 4, capacity: Self.pipelineBlockFrames)
+            pipeline.start(spectralStage)
+            while true {
+                let block = pipeline.acquire()
+                decode(into: block)
+                pipeline.submit(block)
+                if block.count == 0 { break }
+            }
+            pipeline.finish()
+        } else {
+            let block = SampleBlock(capacity: Self.blockFrames)
+            while true {
+                decode(into: block)
+                if block.count == 0 { break }
+                spectralStage(block)
+            }
         }
         framer.finish()
         detector.finish()

@@ -20,10 +20,23 @@ struct ClippingDetector {
 
     /// Adds a block of samples.
     mutating func consume(_ samples: UnsafePointer<Float>, count: Int) {
-        for index in 0..<count {
-            let x = samples[index]
-            positive.add(x)
-            negative.add(-x)
+        // Chunks that stay under both polarities' lowest tracked level, with no run open,
+        // change nothing: skip them after one vectorised look at their extremes.
+        let chunk = 64
+        var start = 0
+        while start < count {
+            let length = min(chunk, count - start)
+            let extremes = VectorMath.extremes(samples + start, count: length)
+            if positive.isIdle(below: extremes.max) && negative.isIdle(below: -extremes.min) {
+                start += length
+                continue
+            }
+            for index in start..<(start + length) {
+                let x = samples[index]
+                positive.add(x)
+                negative.add(-x)
+            }
+            start += length
         }
         total += count
     }
@@ -83,6 +96,10 @@ private struct PolarityRuns {
     private static func threshold(of level: Int) -> Float {
         Float(exp(Double(level) * step))
     }
+
+    /// True when a sample no larger than `amplitude` cannot change anything.
+    @inline(__always)
+    func isIdle(below amplitude: Float) -> Bool { !anyOpen && amplitude < lowestThreshold }
 
     @inline(__always)
     mutating func add(_ x: Float) {

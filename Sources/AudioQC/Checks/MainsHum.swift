@@ -1,90 +1,173 @@
 import Foundation
 
 /// Measures tonal excess at the mains frequency (50 Hz in France, 60 Hz elsewhere) and its
-/// first harmonics.
+/// first harmonics, in the pauses of a recording.
 ///
-/// The signal is averaged down to about 1 kHz (a boxcar of `decimation` samples, one addition
-/// per sample), then 1024-point Hann spectra of about one second are averaged. For each
-/// harmonic h·f0 (h = 1…4) the excess is the strongest bin within ±1.5 Hz over the median of
-/// the bins 5 to 25 Hz away; the hum figure is the mean excess over the four harmonics, for
-/// whichever of 50 and 60 Hz is larger. Speech harmonics wander with intonation and average
-/// out; mains hum does not.
-final class MainsHumMeter {
+/// Speech has its own harmonics in the same range (a man's voice sits at 100–150 Hz), so the
+/// hum is measured where there is no speech: the signal is averaged down to about 1 kHz (a
+/// boxcar, one addition per sample), cut into 256 ms Hann windows, and a window's spectrum
+/// joins the average only when the voice activity detector has classified at least 90 % of
+/// its blocks as pause. A recording without such a window (no pause of a quarter second) has
+/// no hum figure: over speech the figure would measure the voice, not the mains.
+///
+/// For each harmonic h·f0 (h = 1…4) the excess is the mean power of the bins within ±3 Hz
+/// over the mean power of the bins 10 to 40 Hz away (the loudest quarter of them left out, so
+/// that the other mains frequency's harmonic does not raise the floor). The hum figure is the
+/// mean excess over the four harmonics, for whichever of 50 and 60 Hz is larger.
+final class MainsHumMeter: BlockClassificationObserver {
+    private static let windowSize = 256
+    private static let ringSize = 8192
+
     private let decimation: Int
     private let decimatedRate: Double
+    private let blockSize: Int
     private let fft: RealFFT
     private let window: [Float]
-    private var buffer: [Float]
-    private var fill = 0
-    private var accumulator: Float = 0
-    private var accumulated = 0
-    private var average: [Double]
-    private var spectra = 0
     private let power: UnsafeMutablePointer<Float>
 
-    init(sampleRate: Int) {
-        decimation = max(1, Int((Double(sampleRate) / 1000).rounded()))
+    private var ring: [Float]
+    private var produced = 0
+    private var nextStart = 0
+
+    private var pauseFlags: [Bool]
+    private var classifiedBlocks = 0
+
+    private var pauseAverage: [Double]
+    private var pauseWindows = 0
+
+    init(sampleRate: Int, blockSize: Int) {
+        decimation = MainsHumDecimator.factor(sampleRate: sampleRate)
         decimatedRate = Double(sampleRate) / Double(decimation)
-        fft = RealFFT(size: 1024)
-        window = (0..<1024).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / 1024)) }
-        buffer = Array(repeating: 0, count: 1024)
-        average = Array(repeating: 0, count: fft.binCount)
+        self.blockSize = blockSize
+        fft = RealFFT(size: Self.windowSize)
+        window = (0..<Self.windowSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(Self.windowSize))) }
         power = .allocate(capacity: fft.binCount)
+        ring = Array(repeating: 0, count: Self.ringSize)
+        pauseFlags = Array(repeating: false, count: Self.ringSize)
+        pauseAverage = Array(repeating: 0, count: fft.binCount)
     }
 
     deinit { power.deallocate() }
 
-    /// Adds a block of samples.
-    func consume(_ samples: UnsafePointer<Float>, count: Int) {
-        var index = 0
-        while index < count {
-            let take = min(decimation - accumulated, count - index)
-            accumulator += VectorMath.sum(samples + index, count: take)
-            accumulated += take
-            index += take
-            if accumulated == decimation {
-                buffer[fill] = accumulator / Float(decimation)
-                fill += 1
-                accumulator = 0
-                accumulated = 0
-                if fill == buffer.count { transform() }
+    /// Adds samples already averaged down by a `MainsHumDecimator` made for this meter.
+    func consume(decimated values: [Float]) {
+        ring.withUnsafeMutableBufferPointer { ring in
+            for value in values {
+                ring[produced % Self.ringSize] = value
+                produced += 1
             }
+        }
+        drain()
+    }
+
+    func blockClassified(_ index: Int, isPause: Bool) {
+        pauseFlags[index % Self.ringSize] = isPause
+        classifiedBlocks = index + 1
+        drain()
+    }
+
+    /// Processes every window whose samples have arrived and whose blocks are all classified.
+    private func drain() {
+        let size = Self.windowSize
+        while produced >= nextStart + size {
+            let firstBlock = nextStart * decimation / blockSize
+            let lastBlock = ((nextStart + size) * decimation - 1) / blockSize
+            guard classifiedBlocks > lastBlock else { return }
+            if produced - nextStart > Self.ringSize || classifiedBlocks - firstBlock > Self.ringSize {
+                nextStart += size / 2
+                continue
+            }
+            var pauses = 0
+            for block in firstBlock...lastBlock where pauseFlags[block % Self.ringSize] { pauses += 1 }
+            if pauses * 10 >= (lastBlock - firstBlock + 1) * 9 {
+                transform(from: nextStart)
+                for bin in 0..<fft.binCount { pauseAverage[bin] += Double(power[bin]) }
+                pauseWindows += 1
+            }
+            nextStart += size / 2
         }
     }
 
-    private func transform() {
+    private func transform(from start: Int) {
         let input = fft.input
-        for index in 0..<buffer.count { input[index] = buffer[index] * window[index] }
+        for index in 0..<Self.windowSize {
+            let position = start + index
+            input[index] = ring[position % Self.ringSize] * window[index]
+        }
         fft.powerSpectrum(into: power)
-        for bin in 0..<fft.binCount { average[bin] += Double(power[bin]) }
-        spectra += 1
-        fill = 0
     }
 
-    /// The hum figure in dB (0 when there is none), or nil when the recording is shorter than a quarter second.
+    /// The hum figure in dB (0 when there is none), or nil when the recording has no pause to measure it in.
+    /// Call after the voice activity detector has classified every block.
     func finish() -> Double? {
-        if spectra == 0 {
-            guard fill >= buffer.count / 4 else { return nil }
-            for index in fill..<buffer.count { buffer[index] = 0 }
-            transform()
-        }
-        let resolution = decimatedRate / Double(fft.size)
+        drain()
+        guard pauseWindows > 0 else { return nil }
+        let average = pauseAverage
+        let resolution = decimatedRate / Double(Self.windowSize)
         func excess(at frequency: Double) -> Double? {
-            guard frequency + 25 < decimatedRate / 2 else { return nil }
-            func bins(_ from: Double, _ to: Double) -> ClosedRange<Int> {
-                Int((from / resolution).rounded(.up))...Int((to / resolution).rounded(.down))
+            guard frequency + 40 < decimatedRate / 2 else { return nil }
+            func bins(_ from: Double, _ to: Double) -> [Double] {
+                let low = Int((from / resolution).rounded(.up)), high = Int((to / resolution).rounded(.down))
+                return low <= high ? (low...high).map { average[$0] } : []
             }
-            let peak = bins(frequency - 1.5, frequency + 1.5).map { average[$0] }.max() ?? 0
-            let neighbours = (Array(bins(frequency - 25, frequency - 5)) + Array(bins(frequency + 5, frequency + 25)))
-                .map { average[$0] }.sorted()
-            let reference = neighbours[neighbours.count / 2]
-            guard peak > 0, reference > 0 else { return 0 }
-            return max(0, 10 * log10(peak / reference))
+            let band = bins(frequency - 3, frequency + 3)
+            let neighbours = (bins(frequency - 40, frequency - 10) + bins(frequency + 10, frequency + 40)).sorted()
+            let kept = neighbours.prefix(max(1, neighbours.count * 3 / 4))
+            let reference = kept.reduce(0, +) / Double(kept.count)
+            let tone = band.reduce(0, +) / Double(max(band.count, 1))
+            guard tone > 0, reference > 0 else { return 0 }
+            return max(0, 10 * log10(tone / reference))
         }
         let figures = [50.0, 60.0].compactMap { base -> Double? in
             let values = (1...4).compactMap { excess(at: base * Double($0)) }
             return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
         }
         return figures.max()
+    }
+}
+
+/// Told by the voice activity detector, block by block and in order, which blocks are pauses.
+protocol BlockClassificationObserver: AnyObject {
+    /// Block `index` is final: a pause (far from any speech) or not.
+    func blockClassified(_ index: Int, isPause: Bool)
+}
+
+/// Averages samples down to about 1 kHz for the `MainsHumMeter` (a boxcar: one addition per
+/// sample, vectorised). It runs where the samples are decoded, the meter where speech is found.
+struct MainsHumDecimator {
+    /// Samples averaged into one.
+    let factor: Int
+    private var accumulator: Float = 0
+    private var accumulated = 0
+
+    init(sampleRate: Int) { factor = Self.factor(sampleRate: sampleRate) }
+
+    static func factor(sampleRate: Int) -> Int { max(1, Int((Double(sampleRate) / 1000).rounded())) }
+
+    /// Appends to `output` one average per `factor` samples, carrying the remainder over.
+    mutating func consume(_ samples: UnsafePointer<Float>, count: Int, into output: inout [Float]) {
+        let step = factor
+        let scale = 1 / Float(step)
+        var index = 0
+        if accumulated > 0 {
+            let take = min(step - accumulated, count)
+            for k in 0..<take { accumulator += samples[k] }
+            accumulated += take
+            index = take
+            if accumulated == step {
+                output.append(accumulator * scale)
+                accumulator = 0
+                accumulated = 0
+            }
+        }
+        while index + step <= count {
+            output.append(VectorMath.sum(samples + index, count: step) * scale)
+            index += step
+        }
+        while index < count {
+            accumulator += samples[index]
+            accumulated += 1
+            index += 1
+        }
     }
 }

@@ -9,16 +9,20 @@ import Foundation
 /// Decisions are taken `lookaheadSeconds` late, from a ring of frames, so memory is fixed
 /// whatever the recording's length. A hangover joins speech across short pauses, so that a
 /// sentence is one segment; bursts shorter than `minSegmentSeconds` (clicks) are dropped.
+/// A segment's edges then grow, frame by frame, while the energy stays `edgeThresholdDB` above
+/// the floor (hysteresis), so that a soft onset or a fading last syllable is not cut off.
 ///
 /// Along the way it gathers what other checks need: the mean power of the pauses (blocks
 /// at least `pauseMarginSeconds` from any speech), a histogram of speech block powers, and
-/// the average spectrum of speech frames.
+/// the average spectrum of speech frames. That average takes every other frame: frames
+/// overlap by half, so alternate ones still cover every sample, at half the cost.
 final class VoiceActivityDetector: FrameConsumer {
     /// Tuning of the detector; the defaults are the ones the corpus is measured with.
     struct Parameters: Sendable {
         var lookaheadSeconds = 1.0
         var lookbackSeconds = 1.5
         var thresholdDB: Float = 7
+        var edgeThresholdDB: Float = 3
         var dynamicRangeDB: Float = 45
         var absoluteFloorDBFS: Float = -90
         var hangoverSeconds = 0.3
@@ -43,6 +47,9 @@ final class VoiceActivityDetector: FrameConsumer {
     private let capacity: Int
     private var energy: [Float]
     private var smoothed: [Float]
+    private var floors: [Float]
+    /// Frames that reach past either end of the recording (zeros) must not set the floor.
+    private var padded: [Bool]
     private var power: [Float]
     private var samples: [Int32]
     private let spectrumCapacity: Int
@@ -50,11 +57,16 @@ final class VoiceActivityDetector: FrameConsumer {
     private var spectra: [Float]
 
     private var received = 0
+    private var pushed = -1
+    private var minimumWindow: MonotonicWindow
+    private var maximumWindow: MonotonicWindow
     private var decided = 0
     private var confirmed = 0
     private var lastSpeech = Int.min / 2
 
     private var segmentStart: Int?
+    /// First block after the last closed segment (its edge included).
+    private var previousSegmentEnd = 0
     private var segmentLast = 0
     private var segmentRaw = 0
 
@@ -67,7 +79,11 @@ final class VoiceActivityDetector: FrameConsumer {
     private(set) var speechHistogram = PowerHistogram()
     private(set) var speechSpectrum: [Double]
     private(set) var speechFrames = 0
+    private var pendingSpectrum: [Float]
+    private var pendingFrames = 0
     private var totalSamples = 0
+    /// Told of every block once it is known to be a pause or not.
+    var observer: (any BlockClassificationObserver)?
 
     init(geometry: FrameGeometry, parameters: Parameters = Parameters()) {
         self.geometry = geometry
@@ -85,25 +101,33 @@ final class VoiceActivityDetector: FrameConsumer {
         capacity = lookahead + lookback + margin + 8
         energy = Array(repeating: 0, count: capacity)
         smoothed = Array(repeating: 0, count: capacity)
+        floors = Array(repeating: 0, count: capacity)
+        padded = Array(repeating: false, count: capacity)
         power = Array(repeating: 0, count: capacity)
         samples = Array(repeating: 0, count: capacity)
         binCount = geometry.fftSize / 2 + 1
-        spectrumCapacity = lookahead + 4
+        spectrumCapacity = lookahead / 2 + 4
         spectra = Array(repeating: 0, count: spectrumCapacity * binCount)
         speechSpectrum = Array(repeating: 0, count: binCount)
+        pendingSpectrum = Array(repeating: 0, count: binCount)
+        minimumWindow = MonotonicWindow(capacity: capacity)
+        maximumWindow = MonotonicWindow(capacity: capacity)
     }
 
-    func consumeFrame(spectrum: UnsafePointer<Float>, blockPower: Float, blockSamples: Int) {
+    func consumeFrame(spectrum: UnsafePointer<Float>, blockPower: Float, blockSamples: Int, isPadded: Bool) {
         let index = received
         let slot = index % capacity
+        padded[slot] = isPadded
         var band: Float = 0
         for bin in bandLow...bandHigh { band += spectrum[bin] }
         energy[slot] = 10 * log10(max(band * energyScale, 1e-20))
         power[slot] = blockPower
         samples[slot] = Int32(blockSamples)
         totalSamples += blockSamples
-        spectra.withUnsafeMutableBufferPointer { ring in
-            (ring.baseAddress! + (index % spectrumCapacity) * binCount).update(from: spectrum, count: binCount)
+        if index & 1 == 0 {
+            spectra.withUnsafeMutableBufferPointer { ring in
+                (ring.baseAddress! + (index / 2 % spectrumCapacity) * binCount).update(from: spectrum, count: binCount)
+            }
         }
         received += 1
         if index >= 1 { smooth(index - 1, last: index) }
@@ -117,6 +141,7 @@ final class VoiceActivityDetector: FrameConsumer {
         while decided < received { decide(decided, lastSmoothed: received - 1) }
         while confirmed < received { confirm(confirmed) }
         closeSegment()
+        flushSpeechSpectrum()
     }
 
     /// Seconds of silence before the first speech, or nil when there is no speech.
@@ -146,22 +171,39 @@ final class VoiceActivityDetector: FrameConsumer {
 
     private func smooth(_ index: Int, last: Int) {
         let low = max(0, index - 1), high = min(last, index + 1)
-        var sum: Float = 0
-        for k in low...high { sum += energy[k % capacity] }
-        smoothed[index % capacity] = sum / Float(high - low + 1)
+        var sum: Float = 0, count = 0
+        for k in low...high where k == index || !padded[k % capacity] {
+            sum += energy[k % capacity]
+            count += 1
+        }
+        smoothed[index % capacity] = sum / Float(count)
     }
 
     private func decide(_ index: Int, lastSmoothed: Int) {
         let low = max(0, index - lookback)
         let high = min(lastSmoothed, index + lookahead)
-        var floor = Float.greatestFiniteMagnitude
-        var loudest = -Float.greatestFiniteMagnitude
-        for k in low...high {
-            let value = smoothed[k % capacity]
-            floor = min(floor, value)
-            loudest = max(loudest, value)
+        // Sliding minimum (of frames inside the recording) and maximum over the window.
+        while pushed < high {
+            pushed += 1
+            let value = smoothed[pushed % capacity]
+            if !padded[pushed % capacity] {
+                minimumWindow.push(pushed) { smoothed[$0 % capacity] >= value }
+            }
+            maximumWindow.push(pushed) { smoothed[$0 % capacity] <= value }
         }
+        minimumWindow.dropFront(while: { $0 < low })
+        maximumWindow.dropFront(while: { $0 < low })
+        var floor: Float
+        if let lowest = minimumWindow.front {
+            floor = smoothed[lowest % capacity]
+        } else {
+            // Only padded frames in reach (a recording shorter than a frame or two).
+            floor = .greatestFiniteMagnitude
+            for k in low...high { floor = min(floor, smoothed[k % capacity]) }
+        }
+        let loudest = maximumWindow.front.map { smoothed[$0 % capacity] } ?? floor
         floor = max(floor, parameters.absoluteFloorDBFS)
+        floors[index % capacity] = floor
         let e = energy[index % capacity]
         let isSpeech = e > floor + parameters.thresholdDB && e > loudest - parameters.dynamicRangeDB
         decided += 1
@@ -172,22 +214,43 @@ final class VoiceActivityDetector: FrameConsumer {
     private func markSpeech(_ index: Int) {
         let slot = index % capacity
         speechHistogram.add(power: Double(power[slot]), samples: Int(samples[slot]))
-        spectra.withUnsafeBufferPointer { ring in
-            let base = ring.baseAddress! + (index % spectrumCapacity) * binCount
-            for bin in 0..<binCount { speechSpectrum[bin] += Double(base[bin]) }
-        }
-        speechFrames += 1
+        if index & 1 == 0 { addToSpeechSpectrum(index) }
         if segmentStart != nil, index - segmentLast - 1 > hangover { closeSegment() }
-        if segmentStart == nil { segmentStart = index; segmentRaw = 0 }
+        if segmentStart == nil { segmentStart = extendBackward(from: index); segmentRaw = 0 }
         segmentLast = index
         segmentRaw += 1
         lastSpeech = index
     }
 
+    /// Adds the spectrum of frame `index` to the speech average: in `Float` (vectorised), moved
+    /// into the `Double` total every 256 frames so that long recordings keep their precision.
+    private func addToSpeechSpectrum(_ index: Int) {
+        spectra.withUnsafeBufferPointer { ring in
+            let base = ring.baseAddress! + (index / 2 % spectrumCapacity) * binCount
+            pendingSpectrum.withUnsafeMutableBufferPointer { pending in
+                for bin in 0..<binCount { pending[bin] += base[bin] }
+            }
+        }
+        pendingFrames += 1
+        if pendingFrames == 256 { flushSpeechSpectrum() }
+    }
+
+    private func flushSpeechSpectrum() {
+        guard pendingFrames > 0 else { return }
+        for bin in 0..<binCount {
+            speechSpectrum[bin] += Double(pendingSpectrum[bin])
+            pendingSpectrum[bin] = 0
+        }
+        speechFrames += pendingFrames
+        pendingFrames = 0
+    }
+
     /// A block far enough from speech on both sides is a pause: its power measures the noise.
     private func confirm(_ index: Int) {
         confirmed = index + 1
-        guard lastSpeech < index - margin else { return }
+        let isPause = lastSpeech < index - margin
+        observer?.blockClassified(index, isPause: isPause)
+        guard isPause else { return }
         let slot = index % capacity
         let count = Int(samples[slot])
         noisePowerSum += Double(power[slot]) * Double(count)
@@ -198,9 +261,60 @@ final class VoiceActivityDetector: FrameConsumer {
         guard let start = segmentStart else { return }
         segmentStart = nil
         guard segmentRaw >= minSegment else { return }
+        let end = extendForward(from: segmentLast) + 1
         if firstOnsetBlock == nil { firstOnsetBlock = start }
-        lastOffsetBlock = segmentLast + 1
-        speechBlocks += segmentLast + 1 - start
+        lastOffsetBlock = end
+        speechBlocks += end - start
+        previousSegmentEnd = end
+    }
+
+    private func aboveEdge(_ index: Int) -> Bool {
+        let slot = index % capacity
+        return energy[slot] > floors[slot] + parameters.edgeThresholdDB
+    }
+
+    /// The earliest block before `index` reached by frames above the edge threshold.
+    private func extendBackward(from index: Int) -> Int {
+        var start = index
+        let limit = max(previousSegmentEnd, index - lookback)
+        while start - 1 >= limit && aboveEdge(start - 1) { start -= 1 }
+        return start
+    }
+
+    /// The last block after `index` reached by decided frames above the edge threshold.
+    private func extendForward(from index: Int) -> Int {
+        var last = index
+        let limit = min(decided - 1, index + lookback)
+        while last + 1 <= limit && aboveEdge(last + 1) { last += 1 }
+        return last
+    }
+}
+
+/// Frame indices kept in a deque so that the front is the extreme of a sliding window:
+/// each index enters and leaves once, so a window's minimum or maximum costs O(1) per frame.
+struct MonotonicWindow {
+    private var indices: [Int]
+    private var head = 0
+    private var count = 0
+
+    init(capacity: Int) { indices = Array(repeating: 0, count: capacity) }
+
+    /// The index holding the window's extreme, if any.
+    var front: Int? { count > 0 ? indices[head] : nil }
+
+    /// Appends `index` after removing from the back every index that `dominated` says it beats.
+    mutating func push(_ index: Int, dominated: (Int) -> Bool) {
+        while count > 0, dominated(indices[(head + count - 1) % indices.count]) { count -= 1 }
+        indices[(head + count) % indices.count] = index
+        count += 1
+    }
+
+    /// Removes indices from the front while `expired` holds.
+    mutating func dropFront(while expired: (Int) -> Bool) {
+        while count > 0, expired(indices[head]) {
+            head = (head + 1) % indices.count
+            count -= 1
+        }
     }
 }
 

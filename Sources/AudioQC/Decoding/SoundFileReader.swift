@@ -46,7 +46,7 @@ final class SoundFileReader {
         }
         guard let opened else {
             let reason = String(cString: sf_strerror(nil))
-            throw DecodeError("libsndfile cannot decode it: \(reason)")
+            throw DecodeError("libsndfile says: \(reason)")
         }
         guard info.channels > 0, info.samplerate > 0 else {
             sf_close(opened)

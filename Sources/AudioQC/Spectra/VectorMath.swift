@@ -6,6 +6,7 @@ import Foundation
 /// and these sums run over every sample of every recording.
 enum VectorMath {
     /// Sum of the values, accumulated in eight lanes.
+    @inline(__always)
     static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Float>()
         var index = 0
@@ -14,7 +15,7 @@ enum VectorMath {
             lanes += raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
             index += 8
         }
-        var total = lanes.sum()
+        var total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
         while index < count { total += values[index]; index += 1 }
         return total
     }
@@ -26,10 +27,10 @@ enum VectorMath {
         let raw = UnsafeRawPointer(values)
         while index + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            lanes.addProduct(v, v)
+            lanes += v * v
             index += 8
         }
-        var total = lanes.sum()
+        var total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
         while index < count { total += values[index] * values[index]; index += 1 }
         return total
     }
@@ -42,13 +43,31 @@ enum VectorMath {
         let raw = UnsafeRawPointer(values)
         while index + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            low = pointwiseMin(low, v)
-            high = pointwiseMax(high, v)
+            low.replace(with: v, where: v .< low)
+            high.replace(with: v, where: v .> high)
             index += 8
         }
-        var lo = low.min(), hi = high.max()
+        var lo = horizontalMin(low), hi = horizontalMax(high)
         while index < count { lo = Swift.min(lo, values[index]); hi = Swift.max(hi, values[index]); index += 1 }
         return (lo, hi)
+    }
+
+    /// Largest absolute value.
+    static func peak(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        let extremes = extremes(values, count: count)
+        return Swift.max(-extremes.min, extremes.max)
+    }
+
+    /// Smallest lane, written out: the standard library's generic reduction is not inlined.
+    @inline(__always)
+    static func horizontalMin(_ v: SIMD8<Float>) -> Float {
+        Swift.min(Swift.min(Swift.min(v[0], v[1]), Swift.min(v[2], v[3])), Swift.min(Swift.min(v[4], v[5]), Swift.min(v[6], v[7])))
+    }
+
+    /// Largest lane, written out.
+    @inline(__always)
+    static func horizontalMax(_ v: SIMD8<Float>) -> Float {
+        Swift.max(Swift.max(Swift.max(v[0], v[1]), Swift.max(v[2], v[3])), Swift.max(Swift.max(v[4], v[5]), Swift.max(v[6], v[7])))
     }
 
     /// Subtracts `offset` from every value in place.

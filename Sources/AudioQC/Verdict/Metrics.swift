@@ -36,26 +36,6 @@ public struct Metrics: Sendable, Equatable, Codable {
         case bandwidthHz = "bandwidth_hz"
         case humDB = "hum_db"
     }
-
-    /// Encodes every key, unmeasured figures as null, in the documented order.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(durationS, forKey: .durationS)
-        try c.encode(sampleRate, forKey: .sampleRate)
-        try c.encode(channels, forKey: .channels)
-        try c.encode(peakDBFS, forKey: .peakDBFS)
-        try c.encode(rmsDBFS, forKey: .rmsDBFS)
-        try c.encode(speechLevelDBFS, forKey: .speechLevelDBFS)
-        try c.encode(dcOffset, forKey: .dcOffset)
-        try c.encode(clippedFraction, forKey: .clippedFraction)
-        try c.encode(clippedRuns, forKey: .clippedRuns)
-        try c.encode(speechS, forKey: .speechS)
-        try c.encode(leadingSilenceS, forKey: .leadingSilenceS)
-        try c.encode(trailingSilenceS, forKey: .trailingSilenceS)
-        try c.encode(snrDB, forKey: .snrDB)
-        try c.encode(bandwidthHz, forKey: .bandwidthHz)
-        try c.encode(humDB, forKey: .humDB)
-    }
 }
 
 /// The verdict on one take with its reasons and metrics: what `parloir analyze --json` prints
@@ -79,26 +59,4 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
 
     /// Reasons that only warn.
     public var warnings: [Reason] { reasons.filter { $0.severity == .warn } }
-
-    enum CodingKeys: String, CodingKey {
-        case file, verdict, reasons, metrics
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(file, forKey: .file)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(reasons, forKey: .reasons)
-        try c.encode(metrics, forKey: .metrics)
-    }
-
-    /// One line of JSON, keys in the documented order.
-    public func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
-
-import Foundation

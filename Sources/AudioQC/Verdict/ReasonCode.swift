@@ -90,16 +90,6 @@ public struct Reason: Sendable, Equatable, Codable {
         case code, severity, value, threshold, message
         case hintFR = "hint_fr"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(code, forKey: .code)
-        try c.encode(severity, forKey: .severity)
-        try c.encode(value, forKey: .value)
-        try c.encode(threshold, forKey: .threshold)
-        try c.encode(message, forKey: .message)
-        try c.encode(hintFR, forKey: .hintFR)
-    }
 }
 
 /// The decision on a take.

@@ -36,7 +36,7 @@ public struct RuleSet: Sendable, Equatable, Codable {
     /// Absolute mean sample value that warns.
     public var dcOffsetWarn = 0.05
     /// Tonal excess at the mains frequency and its harmonics that warns, dB.
-    public var humWarnDB = 6.0
+    public var humWarnDB = 10.0
     /// Least pause, seconds, for measuring the noise in pauses; below it SNR is estimated blind.
     public var minPauseForNoiseS = 0.25
 
