@@ -8,15 +8,16 @@ import Foundation
 /// when a recording has no pause to measure its noise in. Memory stays the same whatever the
 /// recording's length. An analyzer holds no state between calls and can be shared by threads.
 public struct RecordingAnalyzer: Sendable {
-    /// Frames read from libsndfile per block.
-    static let blockFrames = 16_384
+    /// Frames read from libsndfile per block, on both paths: the DC offset removed from a block
+    /// is the running mean at its end, so the same blocks give the same figures.
+    static let blockFrames = 131_072
     /// Recordings longer than this are analysed on two threads (see `BlockPipeline`); shorter
     /// ones, the usual takes, on one, since batches already keep every core busy.
     static let pipelineSeconds: Int64 = 30
-    /// Frames per block handed between the two threads: large, so that hand-overs are rare.
-    static let pipelineBlockFrames = 131_072
 
     public let rules: RuleSet
+    /// Recordings declaring more seconds than this take the two-thread path.
+    var pipelineSeconds = Self.pipelineSeconds
 
     public init(rules: RuleSet = .standard) { self.rules = rules }
 
@@ -60,8 +61,8 @@ public struct RecordingAnalyzer: Sendable {
             hum.consume(decimated: block.decimated)
             framer.consume(block.samples, count: block.count)
         }
-        if reader.declaredFrames > Int64(reader.sampleRate) * Self.pipelineSeconds {
-            let pipeline = BlockPipeline(buffers: 4, capacity: Self.pipelineBlockFrames)
+        if reader.declaredFrames / Int64(reader.sampleRate) >= pipelineSeconds {
+            let pipeline = BlockPipeline(buffers: 4, capacity: Self.blockFrames)
             pipeline.start(spectralStage)
             while true {
                 let block = pipeline.acquire()

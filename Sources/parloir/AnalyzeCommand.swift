@@ -34,16 +34,14 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ruleSet: RuleSet
-        do {
-            ruleSet = try rules.map { path throws(RuleSetError) in try RuleSet.load(contentsOf: path) } ?? .standard
-        } catch {
-            throw ValidationError(error.message)
-        }
         let files: [String]
         do {
+            ruleSet = try rules.map { path throws(RuleSetError) in try RuleSet.load(contentsOf: path) } ?? .standard
             files = try AudioFileCollector.collect(paths)
-        } catch {
-            throw ValidationError(error.message)
+        } catch let error as RuleSetError {
+            throw CommandLineFailure.badArgument(error.message)
+        } catch let error as AudioFileCollector.CollectionError {
+            throw CommandLineFailure.badArgument(error.message)
         }
         let batch = BatchAnalyzer(analyzer: RecordingAnalyzer(rules: ruleSet))
         let output = FileHandle.standardOutput

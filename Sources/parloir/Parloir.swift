@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Parloir: AsyncParsableCommand {
@@ -7,4 +8,44 @@ struct Parloir: AsyncParsableCommand {
         abstract: "Collect and verify French speech recordings.",
         subcommands: [AnalyzeCommand.self]
     )
+
+    /// Runs the command; bad arguments exit with status 2 (ArgumentParser's own is 64), after
+    /// the usual message and usage on standard error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandLineFailure {
+            FileHandle.standardError.write(Data("parloir: \(failure.message)\n".utf8))
+            Foundation.exit(failure.status)
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// A failure the command line reports in one sentence, with its exit status.
+enum CommandLineFailure: Error {
+    /// A path, file or option value that cannot be used: exit status 2.
+    case badArgument(String)
+
+    var message: String {
+        switch self {
+        case .badArgument(let message): return message
+        }
+    }
+
+    var status: Int32 {
+        switch self {
+        case .badArgument: return 2
+        }
+    }
 }
