@@ -15,6 +15,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -40,12 +50,56 @@ let package = Package(
             dependencies: ["AudioQC"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ParloirCore",
+            dependencies: [
+                "AudioQC",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ParloirStore",
+            dependencies: [
+                "ParloirCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ParloirServer",
+            dependencies: [
+                "AudioQC",
+                "ParloirCore",
+                "ParloirStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ParloirClient",
+            dependencies: ["ParloirCore"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "parloir",
             dependencies: [
                 "AudioQC",
                 "ParloirTerminal",
+                "ParloirCore",
+                "ParloirServer",
+                "ParloirClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -57,6 +111,21 @@ let package = Package(
         .testTarget(
             name: "ParloirTerminalTests",
             dependencies: ["ParloirTerminal", "AudioQC"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ParloirCoreTests",
+            dependencies: ["ParloirCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ParloirServerTests",
+            dependencies: [
+                "ParloirServer",
+                "ParloirStore",
+                "ParloirCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -6,7 +6,7 @@ struct Parloir: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parloir",
         abstract: "Collect and verify French speech recordings.",
-        subcommands: [AnalyzeCommand.self]
+        subcommands: [AnalyzeCommand.self, ServeCommand.self, CampaignCommand.self, PromptsCommand.self, MemberCommand.self]
     )
 
     /// Runs the command; bad arguments exit with status 2 (ArgumentParser's own is 64), after
@@ -36,16 +36,19 @@ struct Parloir: AsyncParsableCommand {
 enum CommandLineFailure: Error {
     /// A path, file or option value that cannot be used: exit status 2.
     case badArgument(String)
+    /// The service refused the request or could not be reached: exit status 1.
+    case refused(String)
 
     var message: String {
         switch self {
-        case .badArgument(let message): return message
+        case .badArgument(let message), .refused(let message): return message
         }
     }
 
     var status: Int32 {
         switch self {
         case .badArgument: return 2
+        case .refused: return 1
         }
     }
 }

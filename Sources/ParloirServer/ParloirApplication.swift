@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Hummingbird
+import HummingbirdAuth
+import Logging
+import ParloirCore
+import ParloirStore
+
+/// How to run a Parloir server.
+public struct ServerConfiguration: Sendable {
+    /// Folder of the database (`parloir.sqlite`), the audio (`blobs/`) and the admin token.
+    public var dataDirectory: String
+    public var host: String
+    public var port: Int
+    /// Largest upload accepted, enforced while the body streams.
+    public var maxUploadBytes: Int
+    /// Campaign specs to create, with their prompt files, if no campaign of that name exists.
+    public var campaignFiles: [String]
+    public var logLevel: Logger.Level
+
+    public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
+                campaignFiles: [String] = [], logLevel: Logger.Level = .info) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.maxUploadBytes = maxUploadBytes
+        self.campaignFiles = campaignFiles
+        self.logLevel = logLevel
+    }
+}
+
+/// Builds the Parloir HTTP service over its embedded store.
+public enum ParloirServer {
+    /// What starting a data directory produced: where the admin token is, and whether it is new.
+    public struct Startup: Sendable {
+        public var adminTokenPath: String
+        public var adminTokenCreated: Bool
+        /// Campaigns named by the configuration's files, created now or found.
+        public var loadedCampaigns: [Campaign]
+        public var sweptTemporary: Int
+        public var sweptOrphans: Int
+    }
+
+    /// Opens the data directory (creating it, the database and the admin token on first use),
+    /// sweeps half-written blobs, loads campaign files, and returns the application to run.
+    public static func makeApplication(_ configuration: ServerConfiguration) async throws -> (application: some ApplicationProtocol, startup: Startup) {
+        var logger = Logger(label: "parloir")
+        logger.logLevel = configuration.logLevel
+        let directory = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: directory + "/parloir.sqlite")
+        let blobs = try BlobStore(root: directory + "/blobs")
+        let swept = blobs.sweep(keeping: try await store.referencedBlobs())
+        if swept.temporary + swept.orphans > 0 {
+            logger.notice("swept unfinished uploads", metadata: ["temporary": "\(swept.temporary)", "orphans": "\(swept.orphans)"])
+        }
+        let (tokenPath, created) = try await ensureAdminToken(store: store, directory: directory)
+        var loaded: [Campaign] = []
+        for file in configuration.campaignFiles {
+            loaded.append(try await CampaignLoader(store: store).load(specPath: file))
+        }
+        let metrics = ServerMetrics(storedBytes: try await store.storedBytes())
+        let router = Router(context: ParloirContext.self)
+        router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+        router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(BearerTokenAuthenticator(store: store))
+        OperationsRoutes(metrics: metrics).register(on: router)
+        let v1 = router.group("v1")
+        CampaignRoutes(store: store).register(on: v1)
+        MemberRoutes(store: store).register(on: v1)
+        AssignmentRoutes(store: store).register(on: v1)
+        RecordingRoutes(store: store, blobs: blobs, metrics: metrics, maxUploadBytes: configuration.maxUploadBytes).register(on: v1)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),
+            logger: logger
+        )
+        let startup = Startup(adminTokenPath: tokenPath, adminTokenCreated: created, loadedCampaigns: loaded,
+                              sweptTemporary: swept.temporary, sweptOrphans: swept.orphans)
+        return (application, startup)
+    }
+
+    /// Runs the service until SIGTERM or SIGINT; uploads under way are answered before it stops.
+    public static func serve(_ configuration: ServerConfiguration, announce: (Startup) -> Void) async throws {
+        let (application, startup) = try await makeApplication(configuration)
+        announce(startup)
+        try await application.runService()
+    }
+
+    /// Creates the first admin and writes its token to `admin.token` (mode 0600).
+    static func ensureAdminToken(store: any ParloirStore, directory: String) async throws -> (String, Bool) {
+        let path = directory + "/admin.token"
+        guard try await store.memberCount(role: .admin) == 0 else { return (path, false) }
+        let token = Identifiers.token()
+        let admin = Member(id: Identifiers.make("a"), role: .admin, profile: WorkerProfile(), createdAt: Date())
+        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ParloirError.internalError("cannot write \(path)")
+        }
+        try await store.createMember(admin, tokenHash: TokenHash.of(token))
+        return (path, true)
+    }
+}
+
+/// Creates a campaign and imports its prompt files from a spec on disk, once.
+struct CampaignLoader {
+    let store: any ParloirStore
+
+    /// The campaign of that name: created with its prompts, or the one already there.
+    func load(specPath: String) async throws -> Campaign {
+        guard let text = try? String(contentsOfFile: specPath, encoding: .utf8) else {
+            throw ParloirError.badRequest("cannot read the campaign spec \(specPath)", code: "invalid_spec")
+        }
+        let spec = try CampaignSpec.parse(text)
+        if let existing = try await store.campaign(named: spec.name) { return existing }
+        let campaign = try await store.createCampaign(id: Identifiers.make("cmp"), spec: spec, now: Date())
+        let folder = (specPath as NSString).deletingLastPathComponent
+        for file in spec.promptFiles {
+            let path = (folder as NSString).appendingPathComponent(file)
+            guard let prompts = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ParloirError.badRequest("cannot read the prompt file \(path)", code: "invalid_spec")
+            }
+            let existing = try await store.promptKeys(campaignID: campaign.id)
+            let (accepted, _) = PromptValidator.validate(PromptValidator.parsePlainText(prompts), existingKeys: existing)
+            _ = try await store.addPrompts(accepted, campaignID: campaign.id)
+        }
+        return campaign
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Hummingbird
+import ParloirCore
+
+/// `POST /v1/campaigns/{id}/assignments` (worker): the next prompt to record.
+struct AssignmentRoutes {
+    let store: any ParloirStore
+
+    func register(on group: RouterGroup<ParloirContext>) {
+        group.post("campaigns/:campaign/assignments") { _, context in try await assign(context) }
+    }
+
+    struct AssignmentBody: Encodable {
+        struct Prompt: Encodable {
+            let id: Int64
+            let text: String
+        }
+        let assignmentId: String
+        let prompt: Prompt
+        let purpose: String
+        let expiresAt: Date
+        let takesLeft: Int
+        let pieceRateCents: Int
+
+        enum CodingKeys: String, CodingKey {
+            case prompt, purpose
+            case assignmentId = "assignment_id"
+            case expiresAt = "expires_at"
+            case takesLeft = "takes_left"
+            case pieceRateCents = "piece_rate_cents"
+        }
+    }
+
+    func assign(_ context: ParloirContext) async throws -> Response {
+        let worker = try context.member(.worker)
+        let campaignID = try context.parameters.require("campaign")
+        guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
+        guard worker.profile.consentAt != nil else {
+            throw ParloirError.forbidden("the worker has not consented to the campaign's terms (profile consent_at)")
+        }
+        guard let (assignment, created) = try await store.assign(campaign: campaign, workerID: worker.id, now: Date(), id: Identifiers.make("asg")) else {
+            throw ParloirError.conflict("no_prompt_available", "every prompt of this campaign has its speakers, or this worker has recorded them all")
+        }
+        let body = AssignmentBody(
+            assignmentId: assignment.id, prompt: .init(id: assignment.promptID, text: assignment.promptText),
+            purpose: campaign.spec.purpose, expiresAt: assignment.expiresAt,
+            takesLeft: Assignment.maxTakes - assignment.takes, pieceRateCents: campaign.spec.pieceRateCents
+        )
+        return try JSONResponse.make(body, status: created ? .created : .ok)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Hummingbird
+import ParloirCore
+
+/// `POST /v1/campaigns` and `POST /v1/campaigns/{id}/prompts` (admin).
+struct CampaignRoutes {
+    let store: any ParloirStore
+
+    func register(on group: RouterGroup<ParloirContext>) {
+        group.post("campaigns") { request, context in try await create(request, context) }
+        group.post("campaigns/:campaign/prompts") { request, context in try await importPrompts(request, context) }
+    }
+
+    struct CampaignBody: Encodable {
+        let id: String
+        let name: String
+        let language: String
+        let purpose: String
+        let speakersPerPrompt: Int
+        let pieceRateCents: Int
+        let assignmentMinutes: Int
+        let dimensions: [String]
+        let createdAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, language, purpose, dimensions
+            case speakersPerPrompt = "speakers_per_prompt"
+            case pieceRateCents = "piece_rate_cents"
+            case assignmentMinutes = "assignment_minutes"
+            case createdAt = "created_at"
+        }
+
+        init(_ campaign: Campaign) {
+            id = campaign.id
+            name = campaign.spec.name
+            language = campaign.spec.language
+            purpose = campaign.spec.purpose
+            speakersPerPrompt = campaign.spec.speakersPerPrompt
+            pieceRateCents = campaign.spec.pieceRateCents
+            assignmentMinutes = campaign.spec.assignmentMinutes
+            dimensions = campaign.spec.dimensions.keys.sorted()
+            createdAt = campaign.createdAt
+        }
+    }
+
+    func create(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let text = try await RequestBodies.text(request, limit: 1 << 20)
+        let spec = try CampaignSpec.parse(text)
+        let campaign = try await store.createCampaign(id: Identifiers.make("cmp"), spec: spec, now: Date())
+        return try JSONResponse.make(CampaignBody(campaign), status: .created)
+    }
+
+    struct ImportBody: Encodable {
+        let imported: Int
+        let rejected: [PromptRejection]
+    }
+
+    struct JSONPrompt: Decodable {
+        let text: String
+        let domain: String?
+    }
+
+    func importPrompts(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaignID = try context.parameters.require("campaign")
+        guard try await store.campaign(id: campaignID) != nil else { throw ParloirError.notFound("campaign \(campaignID)") }
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        let text = try await RequestBodies.text(request, limit: 8 << 20)
+        let candidates: [PromptCandidate]
+        if type.hasPrefix("application/json") {
+            candidates = try Self.decodeJSONPrompts(text)
+        } else if type.hasPrefix("text/plain") || type.isEmpty {
+            candidates = PromptValidator.parsePlainText(text)
+        } else {
+            throw ParloirError.unsupportedMediaType(type, accepted: ["text/plain", "application/json"])
+        }
+        let existing = try await store.promptKeys(campaignID: campaignID)
+        let (accepted, rejected) = PromptValidator.validate(candidates, existingKeys: existing)
+        let imported = try await store.addPrompts(accepted, campaignID: campaignID)
+        return try JSONResponse.make(ImportBody(imported: imported, rejected: rejected))
+    }
+
+    /// JSON prompts: an array of strings, an array of `{text, domain}`, or `{"prompts": [...]}`.
+    static func decodeJSONPrompts(_ text: String) throws -> [PromptCandidate] {
+        let data = Data(text.utf8)
+        let decoder = JSONDecoder()
+        if let strings = try? decoder.decode([String].self, from: data) {
+            return strings.enumerated().map { PromptCandidate(line: $0.offset + 1, text: $0.element) }
+        }
+        if let objects = try? decoder.decode([JSONPrompt].self, from: data) {
+            return objects.enumerated().map { PromptCandidate(line: $0.offset + 1, text: $0.element.text, domain: $0.element.domain) }
+        }
+        struct Wrapped: Decodable { let prompts: [JSONPrompt] }
+        if let wrapped = try? decoder.decode(Wrapped.self, from: data) {
+            return wrapped.prompts.enumerated().map { PromptCandidate(line: $0.offset + 1, text: $0.element.text, domain: $0.element.domain) }
+        }
+        throw ParloirError.badRequest("prompts must be a JSON array of strings or of {\"text\", \"domain\"} objects", code: "malformed_json")
+    }
+}
+
+/// Reading request bodies with a size limit, as errors Parloir's clients understand.
+enum RequestBodies {
+    static func data(_ request: Request, limit: Int) async throws -> Data {
+        var collected = Data()
+        for try await buffer in request.body {
+            if collected.count + buffer.readableBytes > limit { throw ParloirError.tooLarge(limit: limit) }
+            collected.append(contentsOf: buffer.readableBytesView)
+        }
+        return collected
+    }
+
+    static func text(_ request: Request, limit: Int) async throws -> String {
+        let data = try await data(request, limit: limit)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ParloirError.badRequest("the body is not UTF-8 text", code: "malformed_body")
+        }
+        return text
+    }
+
+    static func json<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int = 1 << 20) async throws -> T {
+        let data = try await data(request, limit: limit)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw ParloirError.badRequest("the JSON body lacks \"\(key.stringValue)\"", code: "malformed_json")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ParloirError.badRequest("\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type", code: "malformed_json")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw ParloirError.badRequest("\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)", code: "malformed_json")
+        } catch {
+            throw ParloirError.badRequest("the body is not valid JSON", code: "malformed_json")
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import AudioQC
+import Foundation
+import HTTPTypes
+import NIOCore
+import Hummingbird
+import ParloirCore
+import ParloirStore
+
+/// Uploads (`PUT /v1/assignments/{id}/recording`, the worker holding the assignment) and
+/// recordings (`GET /v1/recordings/{id}`, its worker or an admin; `…/audio`, admin).
+///
+/// An upload streams to a temporary blob while it is hashed, with the size cap enforced as the
+/// bytes arrive; the DSP core judges it; the blob moves into place; one transaction records the
+/// take, its assignment's state, its pay and its idempotent answer; only then is it answered.
+/// Any failure before the commit leaves neither row nor blob.
+struct RecordingRoutes {
+    let store: any ParloirStore
+    let blobs: BlobStore
+    let metrics: ServerMetrics
+    let maxUploadBytes: Int
+
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let noiseCondition = HTTPField.Name("X-Noise-Condition")!
+    /// Accepted content types and the family each belongs to.
+    static let audioTypes: [String: String] = [
+        "audio/wav": "audio/wav", "audio/x-wav": "audio/wav", "audio/wave": "audio/wav", "audio/vnd.wave": "audio/wav",
+        "audio/flac": "audio/flac", "audio/x-flac": "audio/flac",
+        "audio/ogg": "audio/ogg", "audio/opus": "audio/ogg",
+        "audio/mpeg": "audio/mpeg", "audio/mp3": "audio/mpeg",
+    ]
+
+    func register(on group: RouterGroup<ParloirContext>) {
+        group.put("assignments/:assignment/recording") { request, context in try await upload(request, context) }
+        group.get("recordings/:recording") { _, context in try await show(context) }
+        group.get("recordings/:recording/audio") { _, context in try await audio(context) }
+    }
+
+    func upload(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        let started = Date()
+        let worker = try context.member(.worker)
+        let assignmentID = try context.parameters.require("assignment")
+        let key = request.headers[Self.idempotencyKey]
+        if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
+            return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
+        }
+        guard let assignment = try await store.assignment(id: assignmentID) else { throw ParloirError.notFound("assignment \(assignmentID)") }
+        guard assignment.workerID == worker.id else { throw ParloirError.forbidden("this assignment belongs to another worker") }
+        let declaredType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let declaredType, let contentType = Self.audioTypes[declaredType] else {
+            throw ParloirError.unsupportedMediaType(declaredType, accepted: ["audio/wav", "audio/flac", "audio/ogg", "audio/mpeg"])
+        }
+        var noise: NoiseCondition?
+        if let declared = request.headers[Self.noiseCondition] {
+            guard let condition = NoiseCondition(rawValue: declared.lowercased()) else {
+                throw ParloirError.badRequest("X-Noise-Condition must be one of quiet, indoor, outdoor, vehicle", code: "invalid_noise_condition")
+            }
+            noise = condition
+        }
+        if let conflict = assignment.uploadConflict(at: started) { throw conflict }
+        guard let campaign = try await store.campaign(id: assignment.campaignID) else { throw ParloirError.notFound("campaign \(assignment.campaignID)") }
+
+        let writer: BlobWriter
+        do { writer = try blobs.makeWriter(limit: maxUploadBytes) } catch { throw ParloirError.internalError("cannot open a blob: \(error)") }
+        defer { writer.discard() }
+        do {
+            for try await buffer in request.body {
+                try buffer.withUnsafeReadableBytes { try writer.write($0) }
+            }
+        } catch BlobError.tooLarge(let limit) {
+            metrics.recordRefusedUpload(code: "payload_too_large")
+            throw ParloirError.tooLarge(limit: limit)
+        }
+        guard writer.byteCount > 0 else {
+            throw ParloirError.badRequest("the body is empty: send the audio bytes", code: "empty_body")
+        }
+        let sha256 = try writer.seal()
+        if try await store.recordingExists(sha256: sha256) {
+            metrics.recordRefusedUpload(code: "duplicate")
+            throw Self.duplicate
+        }
+
+        let recordingID = Identifiers.make("rec")
+        let report = RecordingAnalyzer(rules: campaign.spec.rules).analyze(.file(writer.stagingPath), name: recordingID)
+        let accepted = report.verdict == .accept
+        let takeNumber = assignment.takes + 1
+        let status: HTTPResponse.Status = report.reasons.contains { $0.code == .unreadable } ? .unprocessableContent : .created
+        let body = Data(OrderedJSON.object([
+            ("recording_id", .string(recordingID)),
+            ("verdict", .string(report.verdict.rawValue)),
+            ("reasons", .array(report.reasons.map(\.orderedJSON))),
+            ("metrics", report.metrics.orderedJSON),
+            ("take", .int(takeNumber)),
+            ("takes_left", .int(accepted ? 0 : Assignment.maxTakes - takeNumber)),
+            ("pay_cents", .int(accepted ? campaign.spec.pieceRateCents : 0)),
+        ]).serialized().utf8)
+        let recording = Recording(
+            id: recordingID, assignmentID: assignment.id, campaignID: campaign.id, promptID: assignment.promptID,
+            workerID: worker.id, sha256: sha256, byteCount: writer.byteCount, contentType: contentType,
+            noiseCondition: noise, take: takeNumber, status: accepted ? .accepted : .rejected, report: report, createdAt: Date()
+        )
+        do {
+            try writer.commit(as: sha256)
+        } catch {
+            throw ParloirError.internalError("cannot store the audio: \(error)")
+        }
+        do {
+            try await store.saveTake(NewTake(
+                recording: recording, payCents: accepted ? campaign.spec.pieceRateCents : 0,
+                idempotency: key.map { ($0, StoredResponse(status: Int(status.code), body: body)) }
+            ), now: started)
+        } catch {
+            // The blob is someone else's when an identical upload won the race.
+            if (error as? ParloirError)?.code != "duplicate" { blobs.remove(sha256) }
+            if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
+                return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
+            }
+            if (error as? ParloirError)?.code == "duplicate" { throw Self.duplicate }
+            throw error
+        }
+        metrics.recordUpload(verdict: report.verdict.rawValue, reasons: report.reasons.map(\.code.rawValue), bytes: writer.byteCount)
+        return JSONResponse.make(body: body, status: status)
+    }
+
+    static let duplicate = ParloirError(
+        status: 409, code: "duplicate", message: "this audio was already uploaded; record a new take",
+        details: ["hint_fr": ReasonCode.duplicate.hintFR]
+    )
+
+    func show(_ context: ParloirContext) async throws -> Response {
+        let member = try context.member(.worker, .admin)
+        let recordingID = try context.parameters.require("recording")
+        guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
+        guard member.role == .admin || recording.workerID == member.id else { throw ParloirError.notFound("recording \(recordingID)") }
+        var members: [(String, OrderedJSON)] = [
+            ("recording_id", .string(recording.id)), ("assignment_id", .string(recording.assignmentID)),
+            ("campaign_id", .string(recording.campaignID)), ("prompt_id", .int(Int(recording.promptID))),
+            ("take", .int(recording.take)), ("status", .string(recording.status.rawValue)),
+            ("verdict", .string(recording.report.verdict.rawValue)),
+            ("reasons", .array(recording.report.reasons.map(\.orderedJSON))),
+            ("metrics", recording.report.metrics.orderedJSON),
+            ("noise_condition", recording.noiseCondition.map { .string($0.rawValue) } ?? .null),
+            ("content_type", .string(recording.contentType)), ("byte_count", .int(recording.byteCount)),
+            ("created_at", .string(ISO8601DateFormatter().string(from: recording.createdAt))),
+        ]
+        if member.role == .admin { members.append(("worker_id", .string(recording.workerID))) }
+        return JSONResponse.make(body: Data(OrderedJSON.object(members).serialized().utf8), status: .ok)
+    }
+
+    func audio(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let recordingID = try context.parameters.require("recording")
+        guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
+        guard let data = FileManager.default.contents(atPath: blobs.path(of: recording.sha256)) else {
+            throw ParloirError.internalError("the audio of \(recordingID) is missing from the blob folder")
+        }
+        return Response(status: .ok, headers: [.contentType: recording.contentType, .contentLength: String(data.count)],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

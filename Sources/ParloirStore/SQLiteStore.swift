@@ -1,0 +1,290 @@
+import AudioQC
+import Foundation
+import GRDB
+import ParloirCore
+
+/// The embedded store: one SQLite file in WAL mode, through GRDB.
+///
+/// `synchronous = FULL` makes every commit durable before it returns: an upload is answered
+/// only once its row is on disk. Readers never wait for the writer (WAL); writes are serialised
+/// by GRDB's writer queue, and each method that changes several rows runs in one transaction.
+public final class SQLiteStore: ParloirStore {
+    private let pool: DatabasePool
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
+    /// Opens (creating and migrating if need be) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("collection") { db in
+            try db.execute(sql: """
+                CREATE TABLE campaign (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, spec TEXT NOT NULL, created_at DOUBLE NOT NULL);
+                CREATE TABLE prompt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, campaign_id TEXT NOT NULL REFERENCES campaign(id),
+                    text TEXT NOT NULL, domain TEXT, dup_key TEXT NOT NULL, UNIQUE (campaign_id, dup_key));
+                CREATE TABLE member (
+                    id TEXT PRIMARY KEY, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, profile TEXT NOT NULL,
+                    created_at DOUBLE NOT NULL);
+                CREATE TABLE assignment (
+                    id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaign(id),
+                    prompt_id INTEGER NOT NULL REFERENCES prompt(id), worker_id TEXT NOT NULL REFERENCES member(id),
+                    created_at DOUBLE NOT NULL, expires_at DOUBLE NOT NULL, takes INTEGER NOT NULL DEFAULT 0,
+                    state TEXT NOT NULL);
+                CREATE INDEX assignment_by_worker ON assignment (worker_id, campaign_id, state);
+                CREATE INDEX assignment_by_prompt ON assignment (prompt_id, state, expires_at);
+                CREATE TABLE recording (
+                    id TEXT PRIMARY KEY, assignment_id TEXT NOT NULL REFERENCES assignment(id),
+                    campaign_id TEXT NOT NULL, prompt_id INTEGER NOT NULL, worker_id TEXT NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE, byte_count INTEGER NOT NULL, content_type TEXT NOT NULL,
+                    noise_condition TEXT, take INTEGER NOT NULL, status TEXT NOT NULL, verdict TEXT NOT NULL,
+                    report TEXT NOT NULL, created_at DOUBLE NOT NULL);
+                CREATE INDEX recording_by_prompt ON recording (prompt_id, status, worker_id);
+                CREATE INDEX recording_by_worker ON recording (worker_id);
+                CREATE TABLE ledger (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, worker_id TEXT NOT NULL, campaign_id TEXT NOT NULL,
+                    recording_id TEXT NOT NULL UNIQUE REFERENCES recording(id), amount_cents INTEGER NOT NULL,
+                    kind TEXT NOT NULL, created_at DOUBLE NOT NULL);
+                CREATE INDEX ledger_by_worker ON ledger (worker_id);
+                CREATE TABLE idempotency (
+                    member_id TEXT NOT NULL, key TEXT NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL,
+                    created_at DOUBLE NOT NULL, PRIMARY KEY (member_id, key));
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Campaigns and prompts
+
+    public func createCampaign(id: String, spec: CampaignSpec, now: Date) async throws -> Campaign {
+        let json = String(decoding: try Self.encoder.encode(spec), as: UTF8.self)
+        do {
+            try await pool.write { db in
+                try db.execute(sql: "INSERT INTO campaign (id, name, spec, created_at) VALUES (?, ?, ?, ?)",
+                               arguments: [id, spec.name, json, now.timeIntervalSince1970])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw ParloirError.conflict("campaign_exists", "a campaign named \"\(spec.name)\" already exists")
+        }
+        return Campaign(id: id, spec: spec, createdAt: now)
+    }
+
+    public func campaign(id: String) async throws -> Campaign? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM campaign WHERE id = ?", arguments: [id]).map(Self.campaign(from:))
+        }
+    }
+
+    public func campaign(named name: String) async throws -> Campaign? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name]).map(Self.campaign(from:))
+        }
+    }
+
+    private static func campaign(from row: Row) throws -> Campaign {
+        let spec = try decoder.decode(CampaignSpec.self, from: Data((row["spec"] as String).utf8))
+        return Campaign(id: row["id"], spec: spec, createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    public func promptKeys(campaignID: String) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT dup_key FROM prompt WHERE campaign_id = ?", arguments: [campaignID]))
+        }
+    }
+
+    public func addPrompts(_ prompts: [PromptCandidate], campaignID: String) async throws -> Int {
+        try await pool.write { db in
+            var added = 0
+            for prompt in prompts {
+                try db.execute(sql: "INSERT OR IGNORE INTO prompt (campaign_id, text, domain, dup_key) VALUES (?, ?, ?, ?)",
+                               arguments: [campaignID, prompt.text, prompt.domain, PromptValidator.duplicateKey(prompt.text)])
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+
+    // MARK: Members
+
+    public func createMember(_ member: Member, tokenHash: String) async throws {
+        let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    public func member(tokenHash: String) async throws -> Member? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM member WHERE token_hash = ?", arguments: [tokenHash]) else { return nil }
+            return try Self.member(from: row)
+        }
+    }
+
+    private static func member(from row: Row) throws -> Member {
+        Member(id: row["id"], role: Role(rawValue: row["role"]) ?? .worker,
+               profile: try decoder.decode(WorkerProfile.self, from: Data((row["profile"] as String).utf8)),
+               createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    public func memberCount(role: Role) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member WHERE role = ?", arguments: [role.rawValue]) ?? 0
+        }
+    }
+
+    // MARK: Assignments
+
+    public func assign(campaign: Campaign, workerID: String, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)? {
+        let nowValue = now.timeIntervalSince1970
+        return try await pool.write { db in
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id
+                WHERE a.worker_id = ? AND a.campaign_id = ? AND a.state = 'open' AND a.expires_at > ? AND a.takes < ?
+                ORDER BY a.created_at LIMIT 1
+                """, arguments: [workerID, campaign.id, nowValue, Assignment.maxTakes]) {
+                return (Self.assignment(from: row), false)
+            }
+            // The prompt that most needs speakers: accepted speakers plus assignments under way,
+            // fewest first, among prompts this worker has not recorded.
+            guard let prompt = try Row.fetchOne(db, sql: """
+                SELECT p.id, p.text,
+                    (SELECT COUNT(DISTINCT r.worker_id) FROM recording r WHERE r.prompt_id = p.id AND r.status = 'accepted')
+                  + (SELECT COUNT(*) FROM assignment a WHERE a.prompt_id = p.id AND a.state = 'open' AND a.expires_at > :now)
+                    AS load
+                FROM prompt p
+                WHERE p.campaign_id = :campaign
+                  AND NOT EXISTS (SELECT 1 FROM recording r WHERE r.prompt_id = p.id AND r.worker_id = :worker)
+                  AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.prompt_id = p.id AND a.worker_id = :worker
+                                  AND a.state = 'open' AND a.expires_at > :now)
+                  AND load < :wanted
+                ORDER BY load, p.id LIMIT 1
+                """, arguments: ["now": nowValue, "campaign": campaign.id, "worker": workerID, "wanted": campaign.spec.speakersPerPrompt])
+            else { return nil }
+            let expires = now.addingTimeInterval(Double(campaign.spec.assignmentMinutes) * 60)
+            try db.execute(sql: """
+                INSERT INTO assignment (id, campaign_id, prompt_id, worker_id, created_at, expires_at, takes, state)
+                VALUES (?, ?, ?, ?, ?, ?, 0, 'open')
+                """, arguments: [id, campaign.id, prompt["id"] as Int64, workerID, nowValue, expires.timeIntervalSince1970])
+            let assignment = Assignment(id: id, campaignID: campaign.id, promptID: prompt["id"], promptText: prompt["text"],
+                                        workerID: workerID, createdAt: now, expiresAt: expires, takes: 0, state: .open)
+            return (assignment, true)
+        }
+    }
+
+    public func assignment(id: String) async throws -> Assignment? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id WHERE a.id = ?
+                """, arguments: [id]).map(Self.assignment(from:))
+        }
+    }
+
+    private static func assignment(from row: Row) -> Assignment {
+        Assignment(id: row["id"], campaignID: row["campaign_id"], promptID: row["prompt_id"], promptText: row["prompt_text"],
+                   workerID: row["worker_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                   expiresAt: Date(timeIntervalSince1970: row["expires_at"]), takes: row["takes"],
+                   state: AssignmentState(rawValue: row["state"]) ?? .open)
+    }
+
+    // MARK: Recordings
+
+    public func recording(id: String) async throws -> Recording? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM recording WHERE id = ?", arguments: [id]).map(Self.recording(from:))
+        }
+    }
+
+    private static func recording(from row: Row) throws -> Recording {
+        Recording(id: row["id"], assignmentID: row["assignment_id"], campaignID: row["campaign_id"], promptID: row["prompt_id"],
+                  workerID: row["worker_id"], sha256: row["sha256"], byteCount: row["byte_count"], contentType: row["content_type"],
+                  noiseCondition: (row["noise_condition"] as String?).flatMap(NoiseCondition.init(rawValue:)), take: row["take"],
+                  status: RecordingStatus(rawValue: row["status"]) ?? .rejected,
+                  report: try decoder.decode(AnalysisReport.self, from: Data((row["report"] as String).utf8)),
+                  createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+
+    public func recordingExists(sha256: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)", arguments: [sha256]) ?? false
+        }
+    }
+
+    public func saveTake(_ take: NewTake, now: Date) async throws {
+        let recording = take.recording
+        let report = String(decoding: try Self.encoder.encode(recording.report), as: UTF8.self)
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id WHERE a.id = ?
+                """, arguments: [recording.assignmentID]) else {
+                throw ParloirError.notFound("assignment \(recording.assignmentID)")
+            }
+            let assignment = Self.assignment(from: row)
+            if let conflict = assignment.uploadConflict(at: now) { throw conflict }
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)", arguments: [recording.sha256]) == true {
+                throw ParloirError.conflict("duplicate", "this audio was already uploaded")
+            }
+            let takeNumber = assignment.takes + 1
+            try db.execute(sql: """
+                INSERT INTO recording (id, assignment_id, campaign_id, prompt_id, worker_id, sha256, byte_count, content_type,
+                    noise_condition, take, status, verdict, report, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [recording.id, recording.assignmentID, recording.campaignID, recording.promptID, recording.workerID,
+                                 recording.sha256, recording.byteCount, recording.contentType, recording.noiseCondition?.rawValue,
+                                 takeNumber, recording.status.rawValue, recording.report.verdict.rawValue, report,
+                                 recording.createdAt.timeIntervalSince1970])
+            let finished = recording.status == .accepted || takeNumber >= Assignment.maxTakes
+            try db.execute(sql: "UPDATE assignment SET takes = ?, state = ? WHERE id = ?",
+                           arguments: [takeNumber, finished ? "finished" : "open", assignment.id])
+            if recording.status == .accepted {
+                try db.execute(sql: """
+                    INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
+                    VALUES (?, ?, ?, ?, 'piece_rate', ?)
+                    """, arguments: [recording.workerID, recording.campaignID, recording.id, take.payCents, now.timeIntervalSince1970])
+            }
+            if let (key, response) = take.idempotency {
+                try db.execute(sql: "INSERT INTO idempotency (member_id, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [recording.workerID, key, response.status, response.body, now.timeIntervalSince1970])
+            }
+        }
+    }
+
+    public func storedResponse(memberID: String, key: String) async throws -> StoredResponse? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT status, body FROM idempotency WHERE member_id = ? AND key = ?",
+                                             arguments: [memberID, key]) else { return nil }
+            return StoredResponse(status: row["status"], body: row["body"])
+        }
+    }
+
+    public func summary(of member: Member) async throws -> MemberSummary {
+        try await pool.read { db in
+            var takes: [String: Int] = ["accept": 0, "reject": 0]
+            for row in try Row.fetchAll(db, sql: "SELECT verdict, COUNT(*) AS n FROM recording WHERE worker_id = ? GROUP BY verdict",
+                                        arguments: [member.id]) {
+                takes[row["verdict"]] = row["n"]
+            }
+            let earnings = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE worker_id = ?",
+                                            arguments: [member.id]) ?? 0
+            return MemberSummary(member: member, takesByVerdict: takes, earningsCents: earnings)
+        }
+    }
+
+    public func referencedBlobs() async throws -> Set<String> {
+        try await pool.read { db in Set(try String.fetchAll(db, sql: "SELECT sha256 FROM recording")) }
+    }
+
+    public func storedBytes() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(byte_count), 0) FROM recording") ?? 0 }
+    }
+}

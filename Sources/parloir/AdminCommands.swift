@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import ParloirClient
+import ParloirCore
+
+/// Options shared by the commands that talk to a running service.
+struct ServiceOptions: ParsableArguments {
+    @Option(name: .long, help: "URL of the running service.")
+    var server = "http://127.0.0.1:8080"
+
+    @Option(name: .long, help: ArgumentHelp("File holding an admin token (default: DATA_DIR/admin.token).", valueName: "FILE"))
+    var tokenFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("The service's data folder, for its admin token.", valueName: "DIR"))
+    var dataDir = "parloir-data"
+
+    func client() throws -> AdminClient {
+        guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument("--server must be a URL such as http://127.0.0.1:8080") }
+        do {
+            return try AdminClient(server: url, tokenFile: tokenFile ?? dataDir + "/admin.token")
+        } catch {
+            throw CommandLineFailure.badArgument(error.message)
+        }
+    }
+}
+
+/// Sends a request and prints the JSON answer; a refusal becomes a one-line message and exit 1.
+func sendAndPrint(_ client: AdminClient, _ method: String, _ path: String, body: Data?, contentType: String?) async throws -> Data {
+    do {
+        let data = try await client.send(method, path, body: body, contentType: contentType)
+        print(String(decoding: data, as: UTF8.self))
+        return data
+    } catch {
+        throw CommandLineFailure.refused(error.message)
+    }
+}
+
+func readFile(_ path: String) throws -> Data {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CommandLineFailure.badArgument("cannot read \(path)") }
+    return data
+}
+
+struct CampaignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign", abstract: "Manage campaigns on a running service.", subcommands: [Create.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a campaign from a spec (YAML or JSON), then import the prompt files it lists.",
+            discussion: "Example: parloir campaign create prompts/assistant-maison/campaign.yaml"
+        )
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: ArgumentHelp("Campaign spec.", valueName: "FILE")) var file: String
+
+        func run() async throws {
+            let client = try service.client()
+            let spec = try readFile(file)
+            let created = try await sendAndPrint(client, "POST", "/v1/campaigns", body: spec, contentType: "application/yaml")
+            struct Created: Decodable { let id: String }
+            guard let id = try? JSONDecoder().decode(Created.self, from: created).id,
+                  let parsed = try? CampaignSpec.parse(String(decoding: spec, as: UTF8.self)) else { return }
+            let folder = (file as NSString).deletingLastPathComponent
+            for promptFile in parsed.promptFiles {
+                let prompts = try readFile((folder as NSString).appendingPathComponent(promptFile))
+                _ = try await sendAndPrint(client, "POST", "/v1/campaigns/\(id)/prompts", body: prompts, contentType: "text/plain; charset=utf-8")
+            }
+        }
+    }
+}
+
+struct PromptsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prompts", abstract: "Manage a campaign's prompts on a running service.", subcommands: [Import.self]
+    )
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Import prompts: one per line (optionally `domain<TAB>sentence`), or a JSON array.",
+            discussion: "Rejected lines are listed with their line number and reason."
+        )
+        @OptionGroup var service: ServiceOptions
+        @Option(name: .long, help: "Campaign id.") var campaign: String
+        @Argument(help: ArgumentHelp("Prompt file (.txt, .tsv or .json).", valueName: "FILE")) var file: String
+
+        func run() async throws {
+            let type = file.hasSuffix(".json") ? "application/json" : "text/plain; charset=utf-8"
+            _ = try await sendAndPrint(try service.client(), "POST", "/v1/campaigns/\(campaign)/prompts", body: try readFile(file), contentType: type)
+        }
+    }
+}
+
+struct MemberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "member", abstract: "Manage members on a running service.", subcommands: [Add.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a member and print its token (shown once).",
+            discussion: "Example: parloir member add --role worker --accent marseillais --region provence-alpes-cote-d-azur --gender female --age-band 25-34 --consent"
+        )
+        @OptionGroup var service: ServiceOptions
+        @Option(name: .long, help: "admin, worker, verifier or asr.") var role: String
+        @Option(name: .long) var accent: String?
+        @Option(name: .long, help: "Region or country slug, e.g. ile-de-france, belgique, quebec.") var region: String?
+        @Option(name: .long, help: "female, male, non_binary or undisclosed.") var gender: String?
+        @Option(name: .long, help: "18-24, 25-34, 35-44, 45-54, 55-64 or 65+.") var ageBand: String?
+        @Option(name: .long) var nativeLanguage: String?
+        @Flag(name: .long, help: "Record the worker's consent now.") var consent = false
+
+        func validate() throws {
+            if Role(rawValue: role) == nil { throw ValidationError("--role must be admin, worker, verifier or asr") }
+        }
+
+        func run() async throws {
+            let profile = WorkerProfile(accent: accent, region: region, gender: gender, ageBand: ageBand,
+                                        nativeLanguage: nativeLanguage, consentAt: consent ? Date() : nil)
+            struct Body: Encodable { let role: String; let profile: WorkerProfile }
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            let body = try encoder.encode(Body(role: role, profile: profile))
+            _ = try await sendAndPrint(try service.client(), "POST", "/v1/members", body: body, contentType: "application/json")
+        }
+    }
+}

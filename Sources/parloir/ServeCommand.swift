@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ParloirCore
+import ParloirServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the collection service on its embedded store (SQLite and a blob folder).",
+        discussion: """
+        The database is DATA_DIR/parloir.sqlite and the audio DATA_DIR/blobs/. On first start an \
+        admin token is written to DATA_DIR/admin.token (mode 0600). SIGTERM or Ctrl-C stops the \
+        service after the uploads under way are answered.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Folder of the database, audio and admin token.", valueName: "DIR"))
+    var dataDir = "parloir-data"
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on.")
+    var port = 8080
+
+    @Option(name: .long, help: ArgumentHelp("Campaign spec to create with its prompts if absent (repeatable).", valueName: "FILE"))
+    var campaign: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Largest upload accepted, in megabytes.", valueName: "MB"))
+    var maxUploadMb = 20
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        if !(1...65535).contains(port) && port != 0 { throw ValidationError("--port must lie between 0 and 65535") }
+        if maxUploadMb < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
+    }
+
+    func run() async throws {
+        let configuration = ServerConfiguration(
+            dataDirectory: dataDir, host: host, port: port, maxUploadBytes: maxUploadMb << 20,
+            campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info
+        )
+        try await ParloirServer.serve(configuration) { startup in
+            FileHandle.standardOutput.write(Data((Self.banner(configuration, startup) + "\n").utf8))
+        }
+    }
+
+    static func banner(_ configuration: ServerConfiguration, _ startup: ParloirServer.Startup) -> String {
+        let base = "http://\(configuration.host):\(configuration.port)"
+        var lines = [
+            "Parloir is listening on \(base) (data in \(configuration.dataDirectory))",
+            startup.adminTokenCreated ? "A new admin token was written to \(startup.adminTokenPath) (mode 0600)."
+                                      : "Admin token: \(startup.adminTokenPath)",
+        ]
+        for campaign in startup.loadedCampaigns {
+            lines.append("Campaign \"\(campaign.spec.name)\": \(campaign.id)")
+        }
+        if let campaign = startup.loadedCampaigns.first {
+            lines += [
+                "",
+                "Record a take with curl (from the repository root):",
+                "  ADMIN=$(cat \(startup.adminTokenPath))",
+                "  WORKER=$(curl -s -X POST \(base)/v1/members -H \"Authorization: Bearer $ADMIN\" -H 'Content-Type: application/json' \\",
+                "    -d '{\"role\":\"worker\",\"profile\":{\"accent\":\"provencal\",\"region\":\"provence-alpes-cote-d-azur\",\"gender\":\"female\",\"age_band\":\"25-34\",\"native_language\":\"fr\",\"consent_at\":\"2026-01-01T00:00:00Z\"}}' \\",
+                "    | sed -E 's/.*\"token\":\"([^\"]+)\".*/\\1/')",
+                "  ASSIGNMENT=$(curl -s -X POST \(base)/v1/campaigns/\(campaign.id)/assignments -H \"Authorization: Bearer $WORKER\" \\",
+                "    | sed -E 's/.*\"assignment_id\":\"([^\"]+)\".*/\\1/')",
+                "  curl -s -X PUT \(base)/v1/assignments/$ASSIGNMENT/recording -H \"Authorization: Bearer $WORKER\" \\",
+                "    -H 'Content-Type: audio/wav' -H 'X-Noise-Condition: quiet' --data-binary @corpora/samples/clean_fr-fr_0.wav",
+                "  curl -s \(base)/v1/me -H \"Authorization: Bearer $WORKER\"",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
