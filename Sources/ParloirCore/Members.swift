@@ -94,7 +94,18 @@ public enum Identifiers {
     /// `bytes` random bytes from the system's secure generator, as lowercase hex.
     public static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// Bytes as lowercase hex.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A new id with a prefix that says what it names (`w-`, `asg-`, `rec-`).

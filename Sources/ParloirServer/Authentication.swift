@@ -7,14 +7,39 @@ import HummingbirdAuth
 import ParloirCore
 
 /// Finds the member behind `Authorization: Bearer …`. Tokens are stored only as SHA-256
-/// hashes, so a stolen database gives no usable token.
+/// hashes, so a stolen database gives no usable token. Members found are remembered (they do
+/// not change once added), so that a recording app's every request does not read the database.
 struct BearerTokenAuthenticator: AuthenticatorMiddleware {
     typealias Context = ParloirContext
     let store: any ParloirStore
+    let known = MemberCache(capacity: 50_000)
 
     func authenticate(request: Request, context: ParloirContext) async throws -> Member? {
         guard let bearer = request.headers.bearer else { return nil }
-        return try await store.member(tokenHash: TokenHash.of(bearer.token))
+        let hash = TokenHash.of(bearer.token)
+        if let member = known[hash] { return member }
+        guard let member = try await store.member(tokenHash: hash) else { return nil }
+        known[hash] = member
+        return member
+    }
+}
+
+/// Members by token hash, up to a capacity (then it starts again empty: a cache, not a store).
+final class MemberCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private let capacity: Int
+    private var members: [String: Member] = [:]
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(hash: String) -> Member? {
+        get { lock.withLock { members[hash] } }
+        set {
+            lock.withLock {
+                if members.count >= capacity { members.removeAll(keepingCapacity: true) }
+                members[hash] = newValue
+            }
+        }
     }
 }
 
@@ -22,6 +47,6 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
 public enum TokenHash {
     /// SHA-256 of the token, as lowercase hex.
     public static func of(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Identifiers.hex(SHA256.hash(data: Data(token.utf8)))
     }
 }

@@ -6,6 +6,7 @@ import HummingbirdAuth
 import Logging
 import ParloirCore
 import ParloirStore
+import ServiceLifecycle
 
 /// How to run a Parloir server.
 public struct ServerConfiguration: Sendable {
@@ -74,6 +75,7 @@ public enum ParloirServer {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),
+            services: [CheckpointService(store: store, logger: logger)],
             logger: logger
         )
         let startup = Startup(adminTokenPath: tokenPath, adminTokenCreated: created, loadedCampaigns: loaded,
@@ -125,5 +127,27 @@ struct CampaignLoader {
             _ = try await store.addPrompts(accepted, campaignID: campaign.id)
         }
         return campaign
+    }
+}
+
+/// Checkpoints the SQLite write-ahead log every two seconds while the service runs.
+struct CheckpointService: Service {
+    let store: SQLiteStore
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(for: .seconds(2))
+            } catch {
+                break
+            }
+            do {
+                try await store.checkpoint()
+            } catch {
+                logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+            }
+        }
+        try? await store.checkpoint()
     }
 }

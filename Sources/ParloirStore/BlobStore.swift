@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ParloirCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -130,28 +131,26 @@ public final class BlobWriter {
             discard()
             throw .io("cannot sync the blob")
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Identifiers.hex(hasher.finalize())
     }
 
-    /// Moves the sealed bytes into place under `sha256` and syncs the folders.
+    /// Moves the sealed bytes into place under `sha256` and syncs the folder that names it
+    /// (and the folders above it that had to be created).
     public func commit(as sha256: String) throws(BlobError) {
         let final = store.path(of: sha256)
         let folder = (final as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            discard()
-            throw .io("cannot create \(folder)")
-        }
+        let parent = (folder as NSString).deletingLastPathComponent
+        var created: [String] = []
+        for path in [parent, folder] where mkdir(path, 0o755) == 0 { created.append(path) }
         close(descriptor)
         descriptor = -1
         guard rename(temporaryPath, final) == 0 else {
             discard()
-            throw .io("cannot move the blob into place")
+            throw .io("cannot move the blob into place: \(String(cString: strerror(errno)))")
         }
         finished = true
         try BlobStore.fsyncDirectory(folder)
-        try BlobStore.fsyncDirectory((folder as NSString).deletingLastPathComponent)
+        for path in created { try BlobStore.fsyncDirectory((path as NSString).deletingLastPathComponent) }
     }
 
     /// Removes the temporary file, if it is still there.

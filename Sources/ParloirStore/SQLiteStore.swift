@@ -8,8 +8,15 @@ import ParloirCore
 /// `synchronous = FULL` makes every commit durable before it returns: an upload is answered
 /// only once its row is on disk. Readers never wait for the writer (WAL); writes are serialised
 /// by GRDB's writer queue, and each method that changes several rows runs in one transaction.
+///
+/// SQLite's automatic checkpoint would run inside whichever commit crosses the threshold and
+/// make that upload wait for the database file's fsync; it is switched off, and `checkpoint()`
+/// runs from a second connection instead (a PASSIVE checkpoint never waits for the writer).
 public final class SQLiteStore: ParloirStore {
     private let pool: DatabasePool
+    private let checkpointer: DatabaseQueue
+    /// Campaigns never change once created: decoded once, then served from memory.
+    private let campaigns = CampaignCache()
     private static let encoder = JSONEncoder()
     private static let decoder = JSONDecoder()
 
@@ -19,9 +26,21 @@ public final class SQLiteStore: ParloirStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        var checkpointing = Configuration()
+        checkpointing.busyMode = .timeout(10)
+        checkpointer = try DatabaseQueue(path: path, configuration: checkpointing)
+    }
+
+    /// Copies committed pages from the write-ahead log into the database file, without waiting
+    /// for (or blocking) the writer; the log starts over once everything is copied.
+    public func checkpoint() async throws {
+        try await checkpointer.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.passive)
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -32,7 +51,8 @@ public final class SQLiteStore: ParloirStore {
                     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, spec TEXT NOT NULL, created_at DOUBLE NOT NULL);
                 CREATE TABLE prompt (
                     id INTEGER PRIMARY KEY AUTOINCREMENT, campaign_id TEXT NOT NULL REFERENCES campaign(id),
-                    text TEXT NOT NULL, domain TEXT, dup_key TEXT NOT NULL, UNIQUE (campaign_id, dup_key));
+                    text TEXT NOT NULL, domain TEXT, dup_key TEXT NOT NULL,
+                    accepted_speakers INTEGER NOT NULL DEFAULT 0, UNIQUE (campaign_id, dup_key));
                 CREATE TABLE member (
                     id TEXT PRIMARY KEY, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, profile TEXT NOT NULL,
                     created_at DOUBLE NOT NULL);
@@ -42,7 +62,8 @@ public final class SQLiteStore: ParloirStore {
                     created_at DOUBLE NOT NULL, expires_at DOUBLE NOT NULL, takes INTEGER NOT NULL DEFAULT 0,
                     state TEXT NOT NULL);
                 CREATE INDEX assignment_by_worker ON assignment (worker_id, campaign_id, state);
-                CREATE INDEX assignment_by_prompt ON assignment (prompt_id, state, expires_at);
+                CREATE INDEX assignment_by_worker_prompt ON assignment (worker_id, prompt_id);
+                CREATE INDEX assignment_open ON assignment (campaign_id, state, expires_at);
                 CREATE TABLE recording (
                     id TEXT PRIMARY KEY, assignment_id TEXT NOT NULL REFERENCES assignment(id),
                     campaign_id TEXT NOT NULL, prompt_id INTEGER NOT NULL, worker_id TEXT NOT NULL,
@@ -70,8 +91,7 @@ public final class SQLiteStore: ParloirStore {
         let json = String(decoding: try Self.encoder.encode(spec), as: UTF8.self)
         do {
             try await pool.write { db in
-                try db.execute(sql: "INSERT INTO campaign (id, name, spec, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [id, spec.name, json, now.timeIntervalSince1970])
+                try db.cachedStatement(sql: "INSERT INTO campaign (id, name, spec, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [id, spec.name, json, now.timeIntervalSince1970])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ParloirError.conflict("campaign_exists", "a campaign named \"\(spec.name)\" already exists")
@@ -80,14 +100,17 @@ public final class SQLiteStore: ParloirStore {
     }
 
     public func campaign(id: String) async throws -> Campaign? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM campaign WHERE id = ?", arguments: [id]).map(Self.campaign(from:))
+        if let cached = campaigns[id] { return cached }
+        let campaign = try await pool.read { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM campaign WHERE id = ?"), arguments: [id]).map(Self.campaign(from:))
         }
+        if let campaign { campaigns[id] = campaign }
+        return campaign
     }
 
     public func campaign(named name: String) async throws -> Campaign? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM campaign WHERE name = ?", arguments: [name]).map(Self.campaign(from:))
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM campaign WHERE name = ?"), arguments: [name]).map(Self.campaign(from:))
         }
     }
 
@@ -98,7 +121,7 @@ public final class SQLiteStore: ParloirStore {
 
     public func promptKeys(campaignID: String) async throws -> Set<String> {
         try await pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT dup_key FROM prompt WHERE campaign_id = ?", arguments: [campaignID]))
+            Set(try String.fetchAll(try db.cachedStatement(sql: "SELECT dup_key FROM prompt WHERE campaign_id = ?"), arguments: [campaignID]))
         }
     }
 
@@ -106,8 +129,7 @@ public final class SQLiteStore: ParloirStore {
         try await pool.write { db in
             var added = 0
             for prompt in prompts {
-                try db.execute(sql: "INSERT OR IGNORE INTO prompt (campaign_id, text, domain, dup_key) VALUES (?, ?, ?, ?)",
-                               arguments: [campaignID, prompt.text, prompt.domain, PromptValidator.duplicateKey(prompt.text)])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO prompt (campaign_id, text, domain, dup_key) VALUES (?, ?, ?, ?)").execute(arguments: [campaignID, prompt.text, prompt.domain, PromptValidator.duplicateKey(prompt.text)])
                 added += db.changesCount
             }
             return added
@@ -119,14 +141,13 @@ public final class SQLiteStore: ParloirStore {
     public func createMember(_ member: Member, tokenHash: String) async throws {
         let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
+            try db.cachedStatement(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
         }
     }
 
     public func member(tokenHash: String) async throws -> Member? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM member WHERE token_hash = ?", arguments: [tokenHash]) else { return nil }
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM member WHERE token_hash = ?"), arguments: [tokenHash]) else { return nil }
             return try Self.member(from: row)
         }
     }
@@ -139,7 +160,7 @@ public final class SQLiteStore: ParloirStore {
 
     public func memberCount(role: Role) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member WHERE role = ?", arguments: [role.rawValue]) ?? 0
+            try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM member WHERE role = ?"), arguments: [role.rawValue]) ?? 0
         }
     }
 
@@ -148,34 +169,33 @@ public final class SQLiteStore: ParloirStore {
     public func assign(campaign: Campaign, workerID: String, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)? {
         let nowValue = now.timeIntervalSince1970
         return try await pool.write { db in
-            if let row = try Row.fetchOne(db, sql: """
+            if let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id
                 WHERE a.worker_id = ? AND a.campaign_id = ? AND a.state = 'open' AND a.expires_at > ? AND a.takes < ?
                 ORDER BY a.created_at LIMIT 1
-                """, arguments: [workerID, campaign.id, nowValue, Assignment.maxTakes]) {
+                """), arguments: [workerID, campaign.id, nowValue, Assignment.maxTakes]) {
                 return (Self.assignment(from: row), false)
             }
             // The prompt that most needs speakers: accepted speakers plus assignments under way,
-            // fewest first, among prompts this worker has not recorded.
-            guard let prompt = try Row.fetchOne(db, sql: """
-                SELECT p.id, p.text,
-                    (SELECT COUNT(DISTINCT r.worker_id) FROM recording r WHERE r.prompt_id = p.id AND r.status = 'accepted')
-                  + (SELECT COUNT(*) FROM assignment a WHERE a.prompt_id = p.id AND a.state = 'open' AND a.expires_at > :now)
-                    AS load
+            // fewest first, among prompts this worker has not been given before (a worker
+            // records a prompt once; one that expired unrecorded is not offered to them again).
+            guard let prompt = try Row.fetchOne(try db.cachedStatement(sql: """
+                SELECT p.id, p.text, p.accepted_speakers + COALESCE(o.n, 0) AS load
                 FROM prompt p
+                LEFT JOIN (SELECT prompt_id, COUNT(*) AS n FROM assignment
+                           WHERE campaign_id = :campaign AND state = 'open' AND expires_at > :now GROUP BY prompt_id) o
+                       ON o.prompt_id = p.id
                 WHERE p.campaign_id = :campaign
-                  AND NOT EXISTS (SELECT 1 FROM recording r WHERE r.prompt_id = p.id AND r.worker_id = :worker)
-                  AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.prompt_id = p.id AND a.worker_id = :worker
-                                  AND a.state = 'open' AND a.expires_at > :now)
+                  AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.worker_id = :worker AND a.prompt_id = p.id)
                   AND load < :wanted
                 ORDER BY load, p.id LIMIT 1
-                """, arguments: ["now": nowValue, "campaign": campaign.id, "worker": workerID, "wanted": campaign.spec.speakersPerPrompt])
+                """), arguments: ["now": nowValue, "campaign": campaign.id, "worker": workerID, "wanted": campaign.spec.speakersPerPrompt])
             else { return nil }
             let expires = now.addingTimeInterval(Double(campaign.spec.assignmentMinutes) * 60)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO assignment (id, campaign_id, prompt_id, worker_id, created_at, expires_at, takes, state)
                 VALUES (?, ?, ?, ?, ?, ?, 0, 'open')
-                """, arguments: [id, campaign.id, prompt["id"] as Int64, workerID, nowValue, expires.timeIntervalSince1970])
+                """).execute(arguments: [id, campaign.id, prompt["id"] as Int64, workerID, nowValue, expires.timeIntervalSince1970])
             let assignment = Assignment(id: id, campaignID: campaign.id, promptID: prompt["id"], promptText: prompt["text"],
                                         workerID: workerID, createdAt: now, expiresAt: expires, takes: 0, state: .open)
             return (assignment, true)
@@ -184,9 +204,9 @@ public final class SQLiteStore: ParloirStore {
 
     public func assignment(id: String) async throws -> Assignment? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id WHERE a.id = ?
-                """, arguments: [id]).map(Self.assignment(from:))
+                """), arguments: [id]).map(Self.assignment(from:))
         }
     }
 
@@ -201,7 +221,7 @@ public final class SQLiteStore: ParloirStore {
 
     public func recording(id: String) async throws -> Recording? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM recording WHERE id = ?", arguments: [id]).map(Self.recording(from:))
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM recording WHERE id = ?"), arguments: [id]).map(Self.recording(from:))
         }
     }
 
@@ -216,7 +236,7 @@ public final class SQLiteStore: ParloirStore {
 
     public func recordingExists(sha256: String) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)", arguments: [sha256]) ?? false
+            try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)"), arguments: [sha256]) ?? false
         }
     }
 
@@ -224,44 +244,43 @@ public final class SQLiteStore: ParloirStore {
         let recording = take.recording
         let report = String(decoding: try Self.encoder.encode(recording.report), as: UTF8.self)
         try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id WHERE a.id = ?
-                """, arguments: [recording.assignmentID]) else {
+                """), arguments: [recording.assignmentID]) else {
                 throw ParloirError.notFound("assignment \(recording.assignmentID)")
             }
             let assignment = Self.assignment(from: row)
             if let conflict = assignment.uploadConflict(at: now) { throw conflict }
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)", arguments: [recording.sha256]) == true {
+            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)"), arguments: [recording.sha256]) == true {
                 throw ParloirError.conflict("duplicate", "this audio was already uploaded")
             }
             let takeNumber = assignment.takes + 1
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO recording (id, assignment_id, campaign_id, prompt_id, worker_id, sha256, byte_count, content_type,
                     noise_condition, take, status, verdict, report, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [recording.id, recording.assignmentID, recording.campaignID, recording.promptID, recording.workerID,
+                """).execute(arguments: [recording.id, recording.assignmentID, recording.campaignID, recording.promptID, recording.workerID,
                                  recording.sha256, recording.byteCount, recording.contentType, recording.noiseCondition?.rawValue,
                                  takeNumber, recording.status.rawValue, recording.report.verdict.rawValue, report,
                                  recording.createdAt.timeIntervalSince1970])
             let finished = recording.status == .accepted || takeNumber >= Assignment.maxTakes
-            try db.execute(sql: "UPDATE assignment SET takes = ?, state = ? WHERE id = ?",
-                           arguments: [takeNumber, finished ? "finished" : "open", assignment.id])
+            try db.cachedStatement(sql: "UPDATE assignment SET takes = ?, state = ? WHERE id = ?").execute(arguments: [takeNumber, finished ? "finished" : "open", assignment.id])
             if recording.status == .accepted {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?").execute(arguments: [recording.promptID])
+                try db.cachedStatement(sql: """
                     INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
                     VALUES (?, ?, ?, ?, 'piece_rate', ?)
-                    """, arguments: [recording.workerID, recording.campaignID, recording.id, take.payCents, now.timeIntervalSince1970])
+                    """).execute(arguments: [recording.workerID, recording.campaignID, recording.id, take.payCents, now.timeIntervalSince1970])
             }
             if let (key, response) = take.idempotency {
-                try db.execute(sql: "INSERT INTO idempotency (member_id, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [recording.workerID, key, response.status, response.body, now.timeIntervalSince1970])
+                try db.cachedStatement(sql: "INSERT INTO idempotency (member_id, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [recording.workerID, key, response.status, response.body, now.timeIntervalSince1970])
             }
         }
     }
 
     public func storedResponse(memberID: String, key: String) async throws -> StoredResponse? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT status, body FROM idempotency WHERE member_id = ? AND key = ?",
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT status, body FROM idempotency WHERE member_id = ? AND key = ?"),
                                              arguments: [memberID, key]) else { return nil }
             return StoredResponse(status: row["status"], body: row["body"])
         }
@@ -270,21 +289,32 @@ public final class SQLiteStore: ParloirStore {
     public func summary(of member: Member) async throws -> MemberSummary {
         try await pool.read { db in
             var takes: [String: Int] = ["accept": 0, "reject": 0]
-            for row in try Row.fetchAll(db, sql: "SELECT verdict, COUNT(*) AS n FROM recording WHERE worker_id = ? GROUP BY verdict",
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT verdict, COUNT(*) AS n FROM recording WHERE worker_id = ? GROUP BY verdict"),
                                         arguments: [member.id]) {
                 takes[row["verdict"]] = row["n"]
             }
-            let earnings = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE worker_id = ?",
+            let earnings = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE worker_id = ?"),
                                             arguments: [member.id]) ?? 0
             return MemberSummary(member: member, takesByVerdict: takes, earningsCents: earnings)
         }
     }
 
     public func referencedBlobs() async throws -> Set<String> {
-        try await pool.read { db in Set(try String.fetchAll(db, sql: "SELECT sha256 FROM recording")) }
+        try await pool.read { db in Set(try String.fetchAll(try db.cachedStatement(sql: "SELECT sha256 FROM recording"))) }
     }
 
     public func storedBytes() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(byte_count), 0) FROM recording") ?? 0 }
+        try await pool.read { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(byte_count), 0) FROM recording")) ?? 0 }
+    }
+}
+
+/// Campaigns by id, shared by the store's callers.
+private final class CampaignCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var campaigns: [String: Campaign] = [:]
+
+    subscript(id: String) -> Campaign? {
+        get { lock.withLock { campaigns[id] } }
+        set { lock.withLock { campaigns[id] = newValue } }
     }
 }

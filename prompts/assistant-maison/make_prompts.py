@@ -210,7 +210,8 @@ def main():
             attempts += 1
             sentence = rng.choice(templates)().replace("’", "'")
             key = sentence.lower()
-            if key in seen:
+            # Common Voice's limit: fourteen words a sentence.
+            if key in seen or len([w for w in sentence.split() if any(ch.isalpha() for ch in w)]) > 14:
                 continue
             seen.add(key)
             lines.append(f"{domain}\t{sentence}")

@@ -2,6 +2,7 @@ import AudioQC
 import Foundation
 import HTTPTypes
 import NIOCore
+import NIOPosix
 import Hummingbird
 import ParloirCore
 import ParloirStore
@@ -10,8 +11,9 @@ import ParloirStore
 /// recordings (`GET /v1/recordings/{id}`, its worker or an admin; `…/audio`, admin).
 ///
 /// An upload streams to a temporary blob while it is hashed, with the size cap enforced as the
-/// bytes arrive; the DSP core judges it; the blob moves into place; one transaction records the
-/// take, its assignment's state, its pay and its idempotent answer; only then is it answered.
+/// bytes arrive; the DSP core judges it; the blob moves into place; one transaction checks that
+/// the audio is new and records the take, its assignment's state, its pay and its idempotent
+/// answer; only then is it answered.
 /// Any failure before the commit leaves neither row nor blob.
 struct RecordingRoutes {
     let store: any ParloirStore
@@ -69,15 +71,20 @@ struct RecordingRoutes {
         } catch BlobError.tooLarge(let limit) {
             metrics.recordRefusedUpload(code: "payload_too_large")
             throw ParloirError.tooLarge(limit: limit)
+        } catch let error as BlobError {
+            throw ParloirError.internalError("cannot store the audio: \(error)")
+        } catch {
+            // The client went away or the connection broke: nothing is kept.
+            metrics.recordRefusedUpload(code: "upload_interrupted")
+            throw ParloirError.badRequest("the upload was interrupted before the whole body arrived", code: "upload_interrupted")
         }
         guard writer.byteCount > 0 else {
             throw ParloirError.badRequest("the body is empty: send the audio bytes", code: "empty_body")
         }
-        let sha256 = try writer.seal()
-        if try await store.recordingExists(sha256: sha256) {
-            metrics.recordRefusedUpload(code: "duplicate")
-            throw Self.duplicate
-        }
+        // fsync and rename block: they run on threads of their own, not on the threads that
+        // judge other uploads.
+        let sealing = UncheckedBlobWriter(writer)
+        let sha256 = try await Self.blobIO.runIfActive { try sealing.writer.seal() }
 
         let recordingID = Identifiers.make("rec")
         let report = RecordingAnalyzer(rules: campaign.spec.rules).analyze(.file(writer.stagingPath), name: recordingID)
@@ -99,7 +106,7 @@ struct RecordingRoutes {
             noiseCondition: noise, take: takeNumber, status: accepted ? .accepted : .rejected, report: report, createdAt: Date()
         )
         do {
-            try writer.commit(as: sha256)
+            try await Self.blobIO.runIfActive { try sealing.writer.commit(as: sha256) }
         } catch {
             throw ParloirError.internalError("cannot store the audio: \(error)")
         }
@@ -114,11 +121,27 @@ struct RecordingRoutes {
             if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
                 return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
             }
-            if (error as? ParloirError)?.code == "duplicate" { throw Self.duplicate }
+            if (error as? ParloirError)?.code == "duplicate" {
+                metrics.recordRefusedUpload(code: "duplicate")
+                throw Self.duplicate
+            }
             throw error
         }
         metrics.recordUpload(verdict: report.verdict.rawValue, reasons: report.reasons.map(\.code.rawValue), bytes: writer.byteCount)
         return JSONResponse.make(body: body, status: status)
+    }
+
+    /// Threads that wait on the disk for blob fsyncs: more than the cores, since they mostly wait.
+    static let blobIO: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
+    /// A blob writer handed to a pool thread while the request waits for it: never used by two at once.
+    struct UncheckedBlobWriter: @unchecked Sendable {
+        let writer: BlobWriter
+        init(_ writer: BlobWriter) { self.writer = writer }
     }
 
     static let duplicate = ParloirError(

@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import ParloirCore
+import ParloirServer
+import Testing
+
+/// A real Parloir server on a temporary data directory, driven over HTTP on loopback.
+struct TestService {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let samples = root.appendingPathComponent("corpora/samples")
+    static let exampleCampaign = root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path
+
+    let directory: String
+    var maxUploadBytes = 20 << 20
+
+    init(maxUploadBytes: Int = 20 << 20) {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
+        self.maxUploadBytes = maxUploadBytes
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// Starts the server (with the example campaign loaded when asked) and runs `body` against it.
+    func run<Value: Sendable>(loadExample: Bool = false, _ body: @Sendable (Session) async throws -> Value) async throws -> Value {
+        let configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
+                                                campaignFiles: loadExample ? [Self.exampleCampaign] : [], logLevel: .error)
+        let (application, startup) = try await ParloirServer.makeApplication(configuration)
+        let token = try String(contentsOfFile: startup.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await application.test(.live) { client in
+            try await body(Session(client: client, adminToken: token, startup: startup))
+        }
+    }
+
+    static func sample(_ name: String) throws -> Data {
+        try Data(contentsOf: samples.appendingPathComponent(name))
+    }
+}
+
+/// One answer: status, raw body, and the body as a JSON object when it is one.
+struct Answer: Sendable {
+    let status: Int
+    let body: Data
+    var json: [String: Any] {
+        ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:]
+    }
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    subscript(_ key: String) -> Any? { json[key] }
+}
+
+/// A client session against a test server.
+struct Session: Sendable {
+    let client: any TestClientProtocol
+    let adminToken: String
+    let startup: ParloirServer.Startup
+
+    var port: Int { client.port ?? 0 }
+
+    func request(_ method: HTTPRequest.Method, _ path: String, token: String?, body: Data? = nil,
+                 headers extra: [String: String] = [:]) async throws -> Answer {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+        return Answer(status: Int(response.status.code), body: Data(buffer: response.body))
+    }
+
+    func json(_ method: HTTPRequest.Method, _ path: String, token: String?, _ object: Any) async throws -> Answer {
+        let data = try JSONSerialization.data(withJSONObject: object)
+        return try await request(method, path, token: token, body: data, headers: ["Content-Type": "application/json"])
+    }
+
+    /// Creates a campaign from YAML text and returns its id.
+    func createCampaign(_ yaml: String) async throws -> String {
+        let answer = try await request(.post, "/v1/campaigns", token: adminToken, body: Data(yaml.utf8), headers: ["Content-Type": "application/yaml"])
+        #expect(answer.status == 201, "\(String(decoding: answer.body, as: UTF8.self))")
+        return try #require(answer["id"] as? String)
+    }
+
+    /// A campaign with `prompts` prompts, `speakers` speakers wanted per prompt.
+    func smallCampaign(name: String = "essai-\(UUID().uuidString.prefix(8))", prompts: [String], speakers: Int = 2,
+                       minutes: Int = 30, rules: String = "") async throws -> String {
+        let id = try await createCampaign("""
+            name: \(name)
+            purpose: Des phrases pour tester la collecte de Parloir de bout en bout.
+            speakers_per_prompt: \(speakers)
+            piece_rate_cents: 15
+            assignment_minutes: \(minutes)
+            \(rules)
+            """)
+        let answer = try await request(.post, "/v1/campaigns/\(id)/prompts", token: adminToken,
+                                       body: Data(prompts.joined(separator: "\n").utf8), headers: ["Content-Type": "text/plain"])
+        #expect(answer.status == 200)
+        return id
+    }
+
+    /// Adds a worker who consented; returns (id, token).
+    func addWorker(accent: String = "parisien", region: String = "ile-de-france", consent: Bool = true) async throws -> (id: String, token: String) {
+        var profile: [String: Any] = ["accent": accent, "region": region, "gender": "female", "age_band": "25-34", "native_language": "fr"]
+        if consent { profile["consent_at"] = "2026-01-01T00:00:00Z" }
+        let answer = try await json(.post, "/v1/members", token: adminToken, ["role": "worker", "profile": profile])
+        #expect(answer.status == 201)
+        return (try #require(answer["id"] as? String), try #require(answer["token"] as? String))
+    }
+
+    func assignment(campaign: String, token: String) async throws -> Answer {
+        try await request(.post, "/v1/campaigns/\(campaign)/assignments", token: token)
+    }
+
+    func upload(_ assignment: String, token: String, audio: Data, type: String = "audio/wav", headers: [String: String] = [:]) async throws -> Answer {
+        var all = headers
+        all["Content-Type"] = type
+        return try await request(.put, "/v1/assignments/\(assignment)/recording", token: token, body: audio, headers: all)
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self = Data(buffer.readableBytesView)
+    }
+}
