@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ParloirCoreTests",
-            dependencies: ["ParloirCore"],
+            dependencies: ["ParloirCore", "AudioQC"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

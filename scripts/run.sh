@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Parloir's main job: builds the release binary and judges the sample corpus with the DSP core.
-# Extra arguments go to `parloir analyze` (for example --json, or your own files and folders).
+# Parloir's main job: builds the release binary and runs the collection service on its embedded
+# store (./parloir-data) with the example campaign loaded; it prints how to upload a take with
+# curl. Extra arguments go to `parloir serve` (for example --port 9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 ensure_swift
-ensure_packages pkg-config libsndfile1-dev libfftw3-dev
+ensure_packages pkg-config libsndfile1-dev libfftw3-dev curl
 swift build -c release --product parloir >&2
-if [ $# -eq 0 ]; then set -- corpora/samples; fi
-exec .build/release/parloir analyze "$@"
+exec .build/release/parloir serve --data-dir parloir-data --campaign prompts/assistant-maison/campaign.yaml "$@"

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// `parloir serve` and the admin commands, as the commissioning team runs them.
+struct ServiceCommandTests {
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A `parloir serve` process on a temporary data directory.
+    final class RunningService {
+        let process = Process()
+        let directory: String
+        let port: Int
+        let output = Pipe()
+
+        init(campaign: String? = nil) throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-cli-\(UUID().uuidString)").path
+            port = ServiceCommandTests.freePort()
+            process.executableURL = URL(fileURLWithPath: AnalyzeCommandTests.binary)
+            process.arguments = ["serve", "--data-dir", directory, "--port", String(port), "--log-level", "warning"]
+                + (campaign.map { ["--campaign", $0] } ?? [])
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory + "/admin.token") || !Self.listening(port) {
+                usleep(50_000)
+            }
+        }
+
+        static func listening(_ port: Int) -> Bool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            } == 0
+        }
+
+        var server: String { "http://127.0.0.1:\(port)" }
+
+        func admin(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+            try AnalyzeCommandTests.run(arguments + ["--server", server, "--data-dir", directory])
+        }
+
+        func stop() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        deinit {
+            if process.isRunning { process.terminate(); process.waitUntilExit() }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    @Test func serveLoadsTheExampleCampaignAndExplainsHowToUpload() throws {
+        let service = try RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
+        let status = service.stop()
+        let banner = String(decoding: service.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status == 0, "SIGTERM stops the service cleanly")
+        #expect(banner.contains("Campaign \"assistant-maison\": cmp-"))
+        #expect(banner.contains("--data-binary @corpora/samples/clean_fr-fr_0.wav"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: service.directory + "/admin.token")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+    }
+
+    @Test func adminCommandsCreateCampaignsPromptsAndMembers() throws {
+        let service = try RunningService()
+        let spec = AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path
+        let created = try service.admin(["campaign", "create", spec])
+        #expect(created.status == 0, "\(created.error)")
+        let lines = created.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        let campaign = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        let id = try #require(campaign["id"] as? String)
+        #expect(lines[1].contains(#""imported":460"#))
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-prompts-\(UUID().uuidString).txt")
+        try Data("Ouvre le garage.\nMets 3 minutes.\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let imported = try service.admin(["prompts", "import", "--campaign", id, file.path])
+        #expect(imported.status == 0)
+        #expect(imported.output.contains(#""imported":1"#) && imported.output.contains("digits"))
+
+        let member = try service.admin(["member", "add", "--role", "worker", "--accent", "belge", "--region", "belgique",
+                                        "--gender", "male", "--age-band", "35-44", "--consent"])
+        #expect(member.status == 0)
+        #expect(member.output.contains(#""token":"plr_"#))
+
+        let refused = try service.admin(["member", "add", "--role", "worker", "--region", "atlantis"])
+        #expect(refused.status == 1)
+        #expect(refused.error.contains("region"))
+        let again = try service.admin(["campaign", "create", spec])
+        #expect(again.status == 1 && again.error.contains("campaign_exists"))
+        let badRole = try service.admin(["member", "add", "--role", "boss"])
+        #expect(badRole.status == 2)
+        #expect(service.stop() == 0)
+    }
+
+    @Test func adminCommandsWithoutATokenSayWhere() throws {
+        let result = try AnalyzeCommandTests.run(["member", "add", "--role", "worker", "--data-dir", "/nonexistent"])
+        #expect(result.status == 2)
+        #expect(result.error.contains("/nonexistent/admin.token"))
+    }
+}
