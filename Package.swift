@@ -51,6 +51,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Transcripts",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ParloirCore",
             dependencies: [
                 "AudioQC",
@@ -99,6 +103,7 @@ let package = Package(
                 "ParloirCore",
                 "ParloirServer",
                 "ParloirClient",
+                "Transcripts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,6 +117,11 @@ let package = Package(
         .testTarget(
             name: "ParloirTerminalTests",
             dependencies: ["ParloirTerminal", "AudioQC"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TranscriptsTests",
+            dependencies: ["Transcripts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
