@@ -75,6 +75,7 @@ let package = Package(
             name: "ParloirServer",
             dependencies: [
                 "AudioQC",
+                "Transcripts",
                 "ParloirCore",
                 "ParloirStore",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -72,6 +72,7 @@ public enum ParloirServer {
         MemberRoutes(store: store).register(on: v1)
         AssignmentRoutes(store: store).register(on: v1)
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, maxUploadBytes: configuration.maxUploadBytes).register(on: v1)
+        VerificationRoutes(store: store, blobs: blobs).register(on: v1)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),

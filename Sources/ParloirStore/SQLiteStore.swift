@@ -17,8 +17,8 @@ public final class SQLiteStore: ParloirStore {
     private let checkpointer: DatabaseQueue
     /// Campaigns never change once created: decoded once, then served from memory.
     private let campaigns = CampaignCache()
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
 
     /// Opens (creating and migrating if need be) the database at `path`.
     public init(path: String) throws {
@@ -82,7 +82,45 @@ public final class SQLiteStore: ParloirStore {
                     created_at DOUBLE NOT NULL, PRIMARY KEY (member_id, key));
                 """)
         }
+        migrator.registerMigration("verification") { db in
+            try db.execute(sql: """
+                ALTER TABLE recording ADD COLUMN asr_wer REAL;
+                ALTER TABLE recording ADD COLUMN sample_probability REAL;
+                ALTER TABLE recording ADD COLUMN sample_reason TEXT;
+                ALTER TABLE recording ADD COLUMN outcome TEXT;
+                ALTER TABLE recording ADD COLUMN final_transcript TEXT;
+                ALTER TABLE recording ADD COLUMN wrong INTEGER;
+                CREATE TABLE transcript (
+                    recording_id TEXT NOT NULL REFERENCES recording(id), engine TEXT NOT NULL, text TEXT NOT NULL,
+                    confidence REAL, wer REAL NOT NULL, created_at DOUBLE NOT NULL, PRIMARY KEY (recording_id, engine));
+                CREATE TABLE task (
+                    id TEXT PRIMARY KEY, recording_id TEXT NOT NULL REFERENCES recording(id), kind TEXT NOT NULL,
+                    priority INTEGER NOT NULL, state TEXT NOT NULL, verifier_id TEXT, lease_expires_at DOUBLE,
+                    created_at DOUBLE NOT NULL);
+                CREATE INDEX task_queue ON task (state, priority, created_at);
+                CREATE INDEX task_by_recording ON task (recording_id, verifier_id);
+                CREATE TABLE review (
+                    task_id TEXT PRIMARY KEY REFERENCES task(id), recording_id TEXT NOT NULL, verifier_id TEXT NOT NULL,
+                    verdict TEXT NOT NULL, transcript TEXT, tags TEXT NOT NULL, unusable_reason TEXT, created_at DOUBLE NOT NULL);
+                CREATE INDEX review_by_recording ON review (recording_id, verifier_id);
+                CREATE TABLE worker_trust (
+                    worker_id TEXT PRIMARY KEY, verified INTEGER NOT NULL DEFAULT 0, wrong INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE appeal (
+                    recording_id TEXT PRIMARY KEY REFERENCES recording(id), worker_id TEXT NOT NULL, comment TEXT,
+                    state TEXT NOT NULL, created_at DOUBLE NOT NULL, decided_at DOUBLE, reason TEXT);
+                """)
+        }
         return migrator
+    }
+
+    /// Runs `body` in a write transaction (for the verification queries in their own file).
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    /// Runs `body` on a read snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
     }
 
     // MARK: Campaigns and prompts
@@ -225,7 +263,7 @@ public final class SQLiteStore: ParloirStore {
         }
     }
 
-    private static func recording(from row: Row) throws -> Recording {
+    static func recording(from row: Row) throws -> Recording {
         Recording(id: row["id"], assignmentID: row["assignment_id"], campaignID: row["campaign_id"], promptID: row["prompt_id"],
                   workerID: row["worker_id"], sha256: row["sha256"], byteCount: row["byte_count"], contentType: row["content_type"],
                   noiseCondition: (row["noise_condition"] as String?).flatMap(NoiseCondition.init(rawValue:)), take: row["take"],

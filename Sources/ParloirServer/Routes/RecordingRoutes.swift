@@ -16,7 +16,7 @@ import ParloirStore
 /// answer; only then is it answered.
 /// Any failure before the commit leaves neither row nor blob.
 struct RecordingRoutes {
-    let store: any ParloirStore
+    let store: any VerificationStore
     let blobs: BlobStore
     let metrics: ServerMetrics
     let maxUploadBytes: Int
@@ -165,6 +165,16 @@ struct RecordingRoutes {
             ("content_type", .string(recording.contentType)), ("byte_count", .int(recording.byteCount)),
             ("created_at", .string(ISO8601DateFormatter().string(from: recording.createdAt))),
         ]
+        if let appeal = try await store.appeal(recordingID: recording.id) {
+            members.append(("appeal", .object([
+                ("state", .string(appeal.state.rawValue)), ("comment", appeal.comment.map { .string($0) } ?? .null),
+                ("reason", appeal.reason.map { .string($0) } ?? .null),
+                ("decided_at", appeal.decidedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+            ])))
+        }
+        let settled = try await store.outcome(recordingID: recording.id)
+        members.append(("outcome", settled.map { .string($0.outcome.rawValue) } ?? .null))
+        members.append(("final_transcript", settled?.transcript.map { .string($0) } ?? .null))
         if member.role == .admin { members.append(("worker_id", .string(recording.workerID))) }
         return JSONResponse.make(body: Data(OrderedJSON.object(members).serialized().utf8), status: .ok)
     }

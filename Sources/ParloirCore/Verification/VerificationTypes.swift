@@ -1,0 +1,164 @@
+import Foundation
+
+/// Why a verification task exists; the queue serves them in this order.
+public enum TaskKind: String, Sendable, Codable, CaseIterable {
+    /// A worker appealed an automatic rejection.
+    case appeal
+    /// The ASR transcript disagrees with the prompt.
+    case disagreement
+    /// Chosen by the sampling policy (probation, cell minimum, random draw).
+    case sample
+    /// A second, independent review of a sampled recording, to measure verifiers.
+    case double
+
+    /// Lower is served first.
+    public var priority: Int {
+        switch self {
+        case .appeal: return 0
+        case .disagreement: return 1
+        case .sample: return 2
+        case .double: return 3
+        }
+    }
+}
+
+/// What a verifier says about a take.
+public enum VerifierVerdict: String, Sendable, Codable, CaseIterable {
+    /// The words spoken are the prompt's.
+    case matchesPrompt = "matches_prompt"
+    /// Usable speech, with the transcript corrected to what was said.
+    case corrected
+    /// Not usable (wrong sentence, noise, several voices…), with a reason.
+    case unusable
+}
+
+/// A verifier's result, as posted.
+public struct VerifierResult: Sendable, Codable, Equatable {
+    public var verdict: VerifierVerdict
+    public var transcript: String?
+    public var tags: [String]
+    public var unusableReason: String?
+
+    public init(verdict: VerifierVerdict, transcript: String?, tags: [String] = [], unusableReason: String? = nil) {
+        self.verdict = verdict
+        self.transcript = transcript
+        self.tags = tags
+        self.unusableReason = unusableReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, transcript, tags
+        case unusableReason = "unusable_reason"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        verdict = try c.decode(VerifierVerdict.self, forKey: .verdict)
+        transcript = try c.decodeIfPresent(String.self, forKey: .transcript)
+        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
+        unusableReason = try c.decodeIfPresent(String.self, forKey: .unusableReason)
+    }
+
+    /// Tags verifiers may put on a take.
+    public static let knownTags: Set<String> = ["[bruit]", "[rire]", "[hésitation]", "[voix_de_fond]", "[musique]", "[toux]", "[coupure]"]
+
+    /// Checks the result; the error says what is missing.
+    public func validate() throws(ParloirError) {
+        switch verdict {
+        case .corrected:
+            guard let transcript, !transcript.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .badRequest("a corrected result needs the transcript of what was said", code: "invalid_result")
+            }
+        case .unusable:
+            guard let unusableReason, !unusableReason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .badRequest("an unusable result needs an unusable_reason", code: "invalid_result")
+            }
+        case .matchesPrompt:
+            break
+        }
+        if let unknown = tags.first(where: { !Self.knownTags.contains($0) }) {
+            throw .badRequest("unknown tag \(unknown); tags are \(Self.knownTags.sorted().joined(separator: " "))", code: "invalid_result")
+        }
+    }
+}
+
+/// A task handed to a verifier, with what they need to judge it (never who recorded it).
+public struct ClaimedTask: Sendable, Equatable {
+    public var taskID: String
+    public var recordingID: String
+    public var kind: TaskKind
+    public var promptText: String
+    public var asrText: String?
+    public var leaseExpiresAt: Date
+
+    public init(taskID: String, recordingID: String, kind: TaskKind, promptText: String, asrText: String?, leaseExpiresAt: Date) {
+        self.taskID = taskID
+        self.recordingID = recordingID
+        self.kind = kind
+        self.promptText = promptText
+        self.asrText = asrText
+        self.leaseExpiresAt = leaseExpiresAt
+    }
+}
+
+/// Where a worker's appeal stands.
+public enum AppealState: String, Sendable, Codable {
+    case pending
+    /// A verifier found the take usable: it is accepted and paid.
+    case upheld
+    /// A verifier found it unusable, for the reason given.
+    case dismissed
+}
+
+/// A worker's appeal of an automatic rejection.
+public struct Appeal: Sendable, Equatable {
+    public var recordingID: String
+    public var state: AppealState
+    public var comment: String?
+    public var createdAt: Date
+    public var decidedAt: Date?
+    public var reason: String?
+
+    public init(recordingID: String, state: AppealState, comment: String?, createdAt: Date, decidedAt: Date?, reason: String?) {
+        self.recordingID = recordingID
+        self.state = state
+        self.comment = comment
+        self.createdAt = createdAt
+        self.decidedAt = decidedAt
+        self.reason = reason
+    }
+
+    /// Days a worker has to appeal an automatic rejection.
+    public static let windowDays = 14
+}
+
+/// Where verification leaves a recording.
+public enum RecordingOutcome: String, Sendable, Codable {
+    /// People confirmed the words; the final transcript is the prompt or the correction.
+    case validated
+    /// People found it unusable.
+    case invalidated
+}
+
+/// Persistence for verification, on top of the collection store.
+public protocol VerificationStore: ParloirStore {
+    /// The text of a prompt.
+    func promptText(id: Int64) async throws -> String?
+    /// Stores an ASR transcript and, for an accepted recording seen for the first time, takes the
+    /// sampling decision and queues its tasks; returns the kinds queued.
+    func saveTranscript(recordingID: String, engine: String, text: String, confidence: Double?, wer: Double,
+                        policy: SamplingPolicy, doubleReviewRate: Double, now: Date) async throws -> [TaskKind]
+    /// The next task for this verifier (appeals first, then disagreements, then the rest), leased
+    /// until `now + lease`; never a recording this verifier already reviewed. Nil when none waits.
+    func claimTask(verifierID: String, now: Date, lease: TimeInterval, taskID: String) async throws -> ClaimedTask?
+    /// The recording's blob name when `verifierID` holds a live lease on the task.
+    func leasedRecording(taskID: String, verifierID: String, now: Date) async throws -> Recording
+    /// Records a result on a leased task and settles the recording when all its tasks are done.
+    func submitResult(taskID: String, verifierID: String, result: VerifierResult, now: Date) async throws -> RecordingOutcome?
+    func createAppeal(recordingID: String, workerID: String, comment: String?, now: Date, taskID: String) async throws -> Appeal
+    func appeal(recordingID: String) async throws -> Appeal?
+    /// Outcome and final transcript of a recording, if settled.
+    func outcome(recordingID: String) async throws -> (outcome: RecordingOutcome, transcript: String?)?
+    /// Everything the campaign's quality estimate needs.
+    func qualityInputs(campaignID: String) async throws -> (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int))
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import ParloirCore
+import ParloirServer
+import ParloirStore
+import Testing
+
+/// Upload, ASR in, sampling, claim, result, appeal, outcome and the estimate, through the API.
+struct VerificationLoopTests {
+    static let prompts = CollectionTests.prompts
+
+    func member(_ session: Session, role: String) async throws -> (id: String, token: String) {
+        let answer = try await session.json(.post, "/v1/members", token: session.adminToken, ["role": role])
+        #expect(answer.status == 201)
+        return (try #require(answer["id"] as? String), try #require(answer["token"] as? String))
+    }
+
+    func upload(_ session: Session, campaign: String, worker: String, sample: String) async throws -> Answer {
+        let assignment = try #require(try await session.assignment(campaign: campaign, token: worker)["assignment_id"] as? String)
+        return try await session.upload(assignment, token: worker, audio: try TestService.sample(sample))
+    }
+
+    @Test func acceptedTakeIsVerifiedAndCountsInTheEstimate() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
+            let worker = try await session.addWorker()
+            let asr = try await member(session, role: "asr")
+            let verifier = try await member(session, role: "verifier")
+            let other = try await member(session, role: "verifier")
+            let take = try await upload(session, campaign: campaign, worker: worker.token, sample: "clean_fr-fr_0.wav")
+            let recording = try #require(take["recording_id"] as? String)
+
+            #expect(try await session.request(.post, "/v1/verification/claim", token: verifier.token).status == 204)
+            let forbidden = try await session.json(.post, "/v1/recordings/\(recording)/asr", token: worker.token, ["engine": "x", "text": "y"])
+            #expect(forbidden.status == 403)
+            let transcript = try await session.json(.post, "/v1/recordings/\(recording)/asr", token: asr.token,
+                                                    ["engine": "whisper-large-v3", "text": "allume la lumière de la cuisine", "confidence": 0.93])
+            #expect(transcript.status == 201)
+            // A worker's first accepted takes are always verified (probation).
+            #expect((transcript["queued"] as? [String])?.first == "sample")
+
+            let claim = try await session.request(.post, "/v1/verification/claim", token: verifier.token)
+            #expect(claim.status == 200)
+            let task = try #require(claim["task_id"] as? String)
+            #expect(claim["prompt_text"] as? String == Self.prompts[0])
+            #expect(claim["asr_text"] as? String == "allume la lumière de la cuisine")
+            #expect(claim["worker_id"] == nil)
+            let audio = try await session.request(.get, "/v1/verification/tasks/\(task)/audio", token: verifier.token)
+            let original = try TestService.sample("clean_fr-fr_0.wav")
+            #expect(audio.status == 200 && audio.body == original)
+            #expect(try await session.request(.get, "/v1/verification/tasks/\(task)/audio", token: other.token).status == 403)
+
+            let bad = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token, ["verdict": "corrected"])
+            #expect(bad.status == 400 && bad.errorCode == "invalid_result")
+            let result = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token,
+                                                ["verdict": "matches_prompt", "tags": ["[bruit]"]])
+            #expect(result.status == 200)
+            let again = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token, ["verdict": "matches_prompt"])
+            #expect(again.status == 409 && again.errorCode == "lease_lost")
+
+            let shown = try await session.request(.get, "/v1/recordings/\(recording)", token: worker.token)
+            if (result["outcome"] as? String) == "validated" {
+                #expect(shown["outcome"] as? String == "validated")
+                #expect(shown["final_transcript"] as? String == Self.prompts[0])
+            }
+            let quality = try await session.request(.get, "/v1/campaigns/\(campaign)/quality", token: session.adminToken)
+            #expect(quality.status == 200)
+            #expect(quality["accepted"] as? Int == 1)
+        }
+    }
+
+    @Test func leasesExpireAndVerifiersNeverGetTheSameRecordingTwice() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
+            let worker = try await session.addWorker()
+            let asr = try await member(session, role: "asr")
+            let first = try await member(session, role: "verifier")
+            let second = try await member(session, role: "verifier")
+            let take = try await upload(session, campaign: campaign, worker: worker.token, sample: "clean_fr-be_2.wav")
+            let recording = try #require(take["recording_id"] as? String)
+            _ = try await session.json(.post, "/v1/recordings/\(recording)/asr", token: asr.token, ["engine": "e", "text": "quel temps fera-t-il demain à lyon"])
+
+            let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
+            let claimed = try #require(try await store.claimTask(verifierID: first.id, now: Date(), lease: 600, taskID: "unused"))
+            let later = Date().addingTimeInterval(601)
+            await #expect(throws: ParloirError.self) {
+                try await store.submitResult(taskID: claimed.taskID, verifierID: first.id, result: .init(verdict: .matchesPrompt, transcript: nil), now: later)
+            }
+            // The expired lease goes back to the queue, to someone else.
+            #expect(try await store.claimTask(verifierID: first.id, now: later, lease: 600, taskID: "unused") == nil)
+            let reclaimed = try #require(try await store.claimTask(verifierID: second.id, now: later, lease: 600, taskID: "unused"))
+            #expect(reclaimed.taskID == claimed.taskID)
+            let outcome = try await store.submitResult(taskID: reclaimed.taskID, verifierID: second.id,
+                                                       result: .init(verdict: .corrected, transcript: "quel temps fait-il demain à lyon"), now: later)
+            if let outcome {
+                #expect(outcome == .validated)
+                let settled = try #require(try await store.outcome(recordingID: recording))
+                #expect(settled.transcript == "quel temps fait-il demain à lyon")
+            }
+        }
+    }
+
+    @Test func appealOfARejectionIsHeardFirstAndPaidWhenUpheld() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
+            let worker = try await session.addWorker()
+            let verifier = try await member(session, role: "verifier")
+            let rejected = try await upload(session, campaign: campaign, worker: worker.token, sample: "snr_white_10db.wav")
+            #expect(rejected["verdict"] as? String == "reject")
+            let recording = try #require(rejected["recording_id"] as? String)
+
+            let other = try await session.addWorker(accent: "belge", region: "belgique")
+            #expect(try await session.json(.post, "/v1/recordings/\(recording)/appeal", token: other.token, ["comment": "x"]).status == 404)
+            let appeal = try await session.json(.post, "/v1/recordings/\(recording)/appeal", token: worker.token,
+                                                ["comment": "Il y avait juste une fenêtre ouverte, la phrase est complète."])
+            #expect(appeal.status == 201 && appeal["state"] as? String == "pending")
+            let twice = try await session.json(.post, "/v1/recordings/\(recording)/appeal", token: worker.token, [:])
+            #expect(twice.status == 409 && twice.errorCode == "already_appealed")
+
+            let claim = try await session.request(.post, "/v1/verification/claim", token: verifier.token)
+            #expect(claim["kind"] as? String == "appeal")
+            let task = try #require(claim["task_id"] as? String)
+            let result = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token, ["verdict": "matches_prompt"])
+            #expect(result["outcome"] as? String == "validated")
+
+            let shown = try await session.request(.get, "/v1/recordings/\(recording)", token: worker.token)
+            #expect(shown["status"] as? String == "accepted")
+            #expect((shown["appeal"] as? [String: Any])?["state"] as? String == "upheld")
+            let me = try await session.request(.get, "/v1/me", token: worker.token)
+            #expect(me["earnings_cents"] as? Int == 15)
+
+            let accepted = try await upload(session, campaign: campaign, worker: worker.token, sample: "clean_fr-ch_3.wav")
+            let acceptedID = try #require(accepted["recording_id"] as? String)
+            let refused = try await session.json(.post, "/v1/recordings/\(acceptedID)/appeal", token: worker.token, [:])
+            #expect(refused.status == 409 && refused.errorCode == "not_rejected")
+        }
+    }
+}
