@@ -105,6 +105,13 @@ struct ServiceCommandTests {
         #expect(refused.error.contains("region"))
         let again = try service.admin(["campaign", "create", spec])
         #expect(again.status == 1 && again.error.contains("campaign_exists"))
+        let transcripts = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-asr-\(UUID().uuidString).jsonl")
+        try Data("{\"recording_id\": \"rec-missing\", \"engine\": \"e\", \"text\": \"bonjour\"}\nnot json\n".utf8).write(to: transcripts)
+        defer { try? FileManager.default.removeItem(at: transcripts) }
+        let asr = try service.admin(["asr", "import", transcripts.path])
+        #expect(asr.status == 1)
+        #expect(asr.output.contains(#""refused":2"#))
+        #expect(asr.error.contains(":1: recording rec-missing does not exist") && asr.error.contains(":2: not"))
         let badRole = try service.admin(["member", "add", "--role", "boss"])
         #expect(badRole.status == 2)
         #expect(service.stop() == 0)
