@@ -19,9 +19,12 @@ public struct ServerConfiguration: Sendable {
     /// Campaign specs to create, with their prompt files, if no campaign of that name exists.
     public var campaignFiles: [String]
     public var logLevel: Logger.Level
+    /// The background ASR client's endpoint, if any.
+    public var asr: ASRConfiguration?
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
-                campaignFiles: [String] = [], logLevel: Logger.Level = .info) {
+                campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil) {
+        self.asr = asr
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port
@@ -76,7 +79,8 @@ public enum ParloirServer {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),
-            services: [CheckpointService(store: store, logger: logger)],
+            services: [CheckpointService(store: store, logger: logger)]
+                + (configuration.asr.map { [ASRClientService(configuration: $0, store: store, blobs: blobs, logger: logger)] } ?? []),
             logger: logger
         )
         let startup = Startup(adminTokenPath: tokenPath, adminTokenCreated: created, loadedCampaigns: loaded,

@@ -210,3 +210,34 @@ extension SQLiteStore: VerificationStore {
         }
     }
 }
+
+extension SQLiteStore: TranscriptionQueue {
+    public func pendingTranscriptions(engine: String, now: Date, maxAttempts: Int, limit: Int) async throws -> [Recording] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT r.* FROM recording r
+                LEFT JOIN asr_attempt a ON a.recording_id = r.id AND a.engine = :engine
+                WHERE r.status = 'accepted'
+                  AND NOT EXISTS (SELECT 1 FROM transcript x WHERE x.recording_id = r.id AND x.engine = :engine)
+                  AND (a.recording_id IS NULL OR (a.attempts < :max AND a.next_attempt_at <= :now))
+                ORDER BY r.created_at LIMIT :limit
+                """), arguments: ["engine": engine, "now": now.timeIntervalSince1970, "max": maxAttempts, "limit": limit])
+                .map(Self.recording(from:))
+        }
+    }
+
+    public func recordTranscriptionFailure(recordingID: String, engine: String, error: String, now: Date, backoff: (Int) -> TimeInterval) async throws {
+        let attempts = try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT attempts FROM asr_attempt WHERE recording_id = ? AND engine = ?"),
+                             arguments: [recordingID, engine]) ?? 0
+        } + 1
+        let next = now.addingTimeInterval(backoff(attempts)).timeIntervalSince1970
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO asr_attempt (recording_id, engine, attempts, next_attempt_at, last_error) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (recording_id, engine) DO UPDATE SET attempts = excluded.attempts,
+                    next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error
+                """, arguments: [recordingID, engine, attempts, next, String(error.prefix(500))])
+        }
+    }
+}

@@ -110,6 +110,13 @@ public final class SQLiteStore: ParloirStore {
                     state TEXT NOT NULL, created_at DOUBLE NOT NULL, decided_at DOUBLE, reason TEXT);
                 """)
         }
+        migrator.registerMigration("asr-client") { db in
+            try db.execute(sql: """
+                CREATE TABLE asr_attempt (
+                    recording_id TEXT NOT NULL REFERENCES recording(id), engine TEXT NOT NULL, attempts INTEGER NOT NULL,
+                    next_attempt_at DOUBLE NOT NULL, last_error TEXT, PRIMARY KEY (recording_id, engine));
+                """)
+        }
         return migrator
     }
 

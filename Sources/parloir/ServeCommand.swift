@@ -33,6 +33,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    @Option(name: .long, help: ArgumentHelp("OpenAI-compatible transcription server for accepted takes (e.g. a whisper.cpp server).", valueName: "URL"))
+    var asrUrl: String?
+
+    @Option(name: .long, help: "Model name sent to the transcription server (also the transcripts' engine name).")
+    var asrModel = "whisper-1"
+
+    @Option(name: .long, help: ArgumentHelp("File holding the transcription server's API key.", valueName: "FILE"))
+    var asrKeyFile: String?
+
+    @Option(name: .long, help: "Transcription requests in flight at once.")
+    var asrConcurrency = 2
+
     func validate() throws {
         if !(1...65535).contains(port) && port != 0 { throw ValidationError("--port must lie between 0 and 65535") }
         if maxUploadMb < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
@@ -40,9 +52,21 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var asr: ASRConfiguration?
+        if let asrUrl {
+            guard let url = URL(string: asrUrl), url.scheme != nil else { throw CommandLineFailure.badArgument("--asr-url must be a URL") }
+            var key: String?
+            if let asrKeyFile {
+                guard let text = try? String(contentsOfFile: asrKeyFile, encoding: .utf8) else {
+                    throw CommandLineFailure.badArgument("cannot read \(asrKeyFile)")
+                }
+                key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            asr = ASRConfiguration(baseURL: url, model: asrModel, apiKey: key, concurrency: asrConcurrency)
+        }
         let configuration = ServerConfiguration(
             dataDirectory: dataDir, host: host, port: port, maxUploadBytes: maxUploadMb << 20,
-            campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info
+            campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info, asr: asr
         )
         try await ParloirServer.serve(configuration) { startup in
             FileHandle.standardOutput.write(Data((Self.banner(configuration, startup) + "\n").utf8))

@@ -162,3 +162,11 @@ public protocol VerificationStore: ParloirStore {
     /// Everything the campaign's quality estimate needs.
     func qualityInputs(campaignID: String) async throws -> (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int))
 }
+
+/// The work of a background ASR client, kept in the store so that a restart loses none of it.
+public protocol TranscriptionQueue: VerificationStore {
+    /// Accepted takes with no transcript from `engine`, whose next attempt is due, oldest first.
+    func pendingTranscriptions(engine: String, now: Date, maxAttempts: Int, limit: Int) async throws -> [Recording]
+    /// Counts a failed attempt and sets when to try again (`backoff(attempts)` seconds later).
+    func recordTranscriptionFailure(recordingID: String, engine: String, error: String, now: Date, backoff: (Int) -> TimeInterval) async throws
+}
