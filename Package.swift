@@ -66,6 +66,7 @@ let package = Package(
             name: "ParloirStore",
             dependencies: [
                 "ParloirCore",
+                "Transcripts",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ParloirCore
+import Transcripts
 
 extension SQLiteStore: VerificationStore {
     public func promptText(id: Int64) async throws -> String? {
@@ -48,9 +49,32 @@ extension SQLiteStore: VerificationStore {
                        arguments: [Identifiers.make("tsk"), recordingID, kind.rawValue, kind.priority, now.timeIntervalSince1970])
     }
 
+    /// Share of claims that serve a gold item instead (when no appeal waits).
+    public static let goldRate = 0.05
+
     public func claimTask(verifierID: String, now: Date, lease: TimeInterval, taskID: String) async throws -> ClaimedTask? {
         try await write { db in
             let nowValue = now.timeIntervalSince1970
+            let appealWaiting = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM task WHERE kind = 'appeal' AND (state = 'queued' OR (state = 'leased' AND lease_expires_at < ?)))
+                """), arguments: [nowValue]) ?? false
+            let reviewed = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM task WHERE verifier_id = ?"), arguments: [verifierID]) ?? 0
+            if !appealWaiting, SamplingPolicy.uniform("\(verifierID)/\(reviewed)", seed: 5) < Self.goldRate,
+               let gold = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT g.recording_id, p.text AS prompt_text,
+                    (SELECT x.text FROM transcript x WHERE x.recording_id = g.recording_id ORDER BY x.created_at DESC LIMIT 1) AS asr_text
+                FROM gold g JOIN recording r ON r.id = g.recording_id JOIN prompt p ON p.id = r.prompt_id
+                WHERE NOT EXISTS (SELECT 1 FROM task o WHERE o.recording_id = g.recording_id AND o.verifier_id = ?)
+                ORDER BY random() LIMIT 1
+                """), arguments: [verifierID]) {
+                let expires = now.addingTimeInterval(lease)
+                try db.execute(sql: """
+                    INSERT INTO task (id, recording_id, kind, priority, state, verifier_id, lease_expires_at, created_at)
+                    VALUES (?, ?, 'gold', ?, 'leased', ?, ?, ?)
+                    """, arguments: [taskID, gold["recording_id"] as String, TaskKind.gold.priority, verifierID, expires.timeIntervalSince1970, nowValue])
+                return ClaimedTask(taskID: taskID, recordingID: gold["recording_id"], kind: .sample, promptText: gold["prompt_text"],
+                                   asrText: gold["asr_text"], leaseExpiresAt: expires)
+            }
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT t.id, t.recording_id, t.kind, p.text AS prompt_text,
                     (SELECT x.text FROM transcript x WHERE x.recording_id = t.recording_id ORDER BY x.created_at DESC LIMIT 1) AS asr_text
@@ -100,6 +124,8 @@ extension SQLiteStore: VerificationStore {
                 """, arguments: [taskID, recordingID, verifierID, result.verdict.rawValue, result.transcript, tags,
                                  result.unusableReason, now.timeIntervalSince1970])
             try db.execute(sql: "UPDATE task SET state = 'done' WHERE id = ?", arguments: [taskID])
+            // A gold item scores the verifier (see verifierStatistics) and settles nothing.
+            if TaskKind(rawValue: task["kind"]) == .gold { return nil }
             guard let recording = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT r.*, p.text AS prompt_text, c.spec AS campaign_spec FROM recording r
                 JOIN prompt p ON p.id = r.prompt_id JOIN campaign c ON c.id = r.campaign_id WHERE r.id = ?
@@ -127,12 +153,15 @@ extension SQLiteStore: VerificationStore {
                 return .validated
             }
 
-            let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM task WHERE recording_id = ? AND state != 'done'"),
+            let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM task WHERE recording_id = ? AND state != 'done' AND kind != 'gold'"),
                                         arguments: [recordingID]) ?? 0
             guard open == 0, (recording["outcome"] as String?) == nil else { return nil }
             // Every review in: validated when all found it usable, invalidated otherwise (a
             // disagreement between two verifiers keeps the take out of the dataset).
-            let reviews = try Row.fetchAll(db.cachedStatement(sql: "SELECT verdict, transcript FROM review WHERE recording_id = ? ORDER BY created_at"),
+            let reviews = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT v.verdict, v.transcript FROM review v JOIN task t ON t.id = v.task_id
+                WHERE v.recording_id = ? AND t.kind != 'gold' ORDER BY v.created_at
+                """),
                                            arguments: [recordingID])
             let verdicts = reviews.compactMap { VerifierVerdict(rawValue: $0["verdict"]) }
             let allUsable = verdicts.allSatisfy { $0 != .unusable }
@@ -203,7 +232,7 @@ extension SQLiteStore: VerificationStore {
             let pairs = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT MIN(v.verdict = 'unusable') AS a, MAX(v.verdict = 'unusable') AS b FROM review v
                 JOIN recording r ON r.id = v.recording_id JOIN task t ON t.id = v.task_id
-                WHERE r.campaign_id = ? AND t.kind != 'appeal' GROUP BY v.recording_id HAVING COUNT(*) >= 2
+                WHERE r.campaign_id = ? AND t.kind NOT IN ('appeal', 'gold') GROUP BY v.recording_id HAVING COUNT(*) >= 2
                 """), arguments: [campaignID])
             let agreeing = pairs.filter { ($0["a"] as Int) == ($0["b"] as Int) }.count
             return (observations, accepted, certain, (pairs.count, agreeing))
@@ -239,5 +268,94 @@ extension SQLiteStore: TranscriptionQueue {
                     next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error
                 """, arguments: [recordingID, engine, attempts, next, String(error.prefix(500))])
         }
+    }
+}
+
+extension SQLiteStore {
+    public func setGold(recordingID: String, answer: VerifierResult) async throws {
+        try await write { db in
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE id = ?)"), arguments: [recordingID]) == true else {
+                throw ParloirError.notFound("recording \(recordingID)")
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO gold (recording_id, verdict, transcript) VALUES (?, ?, ?)",
+                           arguments: [recordingID, answer.verdict.rawValue, answer.transcript])
+        }
+    }
+
+    /// Rows of reviews with what is needed to compare them: the verifier's effective transcript
+    /// (their correction, or the prompt when it matched), the gold answer, the review kind.
+    public func reviewComparisons() async throws -> (gold: [(verifier: String, right: Bool, transcript: String?, goldTranscript: String?)],
+                                                     doubles: [(recording: String, verifier: String, usable: Bool, transcript: String?)],
+                                                     reviews: [String: Int]) {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT verifier_id, COUNT(*) AS n FROM review GROUP BY verifier_id") {
+                counts[row["verifier_id"]] = row["n"]
+            }
+            let gold = try Row.fetchAll(db, sql: """
+                SELECT v.verifier_id, v.verdict, COALESCE(v.transcript, p.text) AS said, g.verdict AS gold_verdict,
+                       COALESCE(g.transcript, p.text) AS gold_said
+                FROM review v JOIN task t ON t.id = v.task_id JOIN gold g ON g.recording_id = v.recording_id
+                JOIN recording r ON r.id = v.recording_id JOIN prompt p ON p.id = r.prompt_id WHERE t.kind = 'gold'
+                """).map { row -> (String, Bool, String?, String?) in
+                let verdict: String = row["verdict"], goldVerdict: String = row["gold_verdict"]
+                let usable = verdict != "unusable", goldUsable = goldVerdict != "unusable"
+                return (row["verifier_id"], usable == goldUsable && (verdict == goldVerdict || !usable),
+                        usable ? row["said"] : nil, goldUsable ? row["gold_said"] : nil)
+            }
+            let doubles = try Row.fetchAll(db, sql: """
+                SELECT v.recording_id, v.verifier_id, v.verdict, COALESCE(v.transcript, p.text) AS said
+                FROM review v JOIN task t ON t.id = v.task_id JOIN recording r ON r.id = v.recording_id JOIN prompt p ON p.id = r.prompt_id
+                WHERE t.kind NOT IN ('appeal', 'gold') AND v.recording_id IN (
+                    SELECT v2.recording_id FROM review v2 JOIN task t2 ON t2.id = v2.task_id
+                    WHERE t2.kind NOT IN ('appeal', 'gold') GROUP BY v2.recording_id HAVING COUNT(*) >= 2)
+                ORDER BY v.recording_id, v.created_at
+                """).map { row -> (String, String, Bool, String?) in
+                let usable = (row["verdict"] as String) != "unusable"
+                return (row["recording_id"], row["verifier_id"], usable, usable ? row["said"] : nil)
+            }
+            return (gold, doubles, counts)
+        }
+    }
+}
+
+extension SQLiteStore {
+    public func verifierStatistics() async throws -> [VerifierStatistics] {
+        let (gold, doubles, counts) = try await reviewComparisons()
+        var statistics: [String: VerifierStatistics] = [:]
+        func entry(_ id: String) -> VerifierStatistics {
+            statistics[id] ?? VerifierStatistics(verifierID: id, reviews: counts[id] ?? 0, goldItems: 0, goldVerdictsRight: 0,
+                                                 goldMeanWER: nil, doubleReviews: 0, doubleAgreements: 0, doubleMeanWER: nil)
+        }
+        var goldWERs: [String: [Double]] = [:]
+        for item in gold {
+            var stats = entry(item.verifier)
+            stats.goldItems += 1
+            if item.right { stats.goldVerdictsRight += 1 }
+            if let said = item.transcript, let expected = item.goldTranscript {
+                goldWERs[item.verifier, default: []].append(ErrorRates(reference: expected, hypothesis: said).wer)
+            }
+            statistics[item.verifier] = stats
+        }
+        var doubleWERs: [String: [Double]] = [:]
+        for pair in Dictionary(grouping: doubles, by: \.recording).values where pair.count >= 2 {
+            let a = pair[0], b = pair[1]
+            let agree = a.usable == b.usable
+            let wer = a.transcript.flatMap { first in b.transcript.map { ErrorRates(reference: first, hypothesis: $0).wer } }
+            for verifier in [a.verifier, b.verifier] {
+                var stats = entry(verifier)
+                stats.doubleReviews += 1
+                if agree { stats.doubleAgreements += 1 }
+                if let wer { doubleWERs[verifier, default: []].append(wer) }
+                statistics[verifier] = stats
+            }
+        }
+        for id in counts.keys where statistics[id] == nil { statistics[id] = entry(id) }
+        return statistics.values.map { stats in
+            var stats = stats
+            if let values = goldWERs[stats.verifierID], !values.isEmpty { stats.goldMeanWER = values.reduce(0, +) / Double(values.count) }
+            if let values = doubleWERs[stats.verifierID], !values.isEmpty { stats.doubleMeanWER = values.reduce(0, +) / Double(values.count) }
+            return stats
+        }.sorted { $0.verifierID < $1.verifierID }
     }
 }

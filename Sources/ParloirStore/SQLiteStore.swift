@@ -117,6 +117,11 @@ public final class SQLiteStore: ParloirStore {
                     next_attempt_at DOUBLE NOT NULL, last_error TEXT, PRIMARY KEY (recording_id, engine));
                 """)
         }
+        migrator.registerMigration("gold") { db in
+            try db.execute(sql: """
+                CREATE TABLE gold (recording_id TEXT PRIMARY KEY REFERENCES recording(id), verdict TEXT NOT NULL, transcript TEXT);
+                """)
+        }
         return migrator
     }
 

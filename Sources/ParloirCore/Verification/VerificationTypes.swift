@@ -10,6 +10,8 @@ public enum TaskKind: String, Sendable, Codable, CaseIterable {
     case sample
     /// A second, independent review of a sampled recording, to measure verifiers.
     case double
+    /// A recording with a known answer, mixed in to score the verifier.
+    case gold
 
     /// Lower is served first.
     public var priority: Int {
@@ -18,6 +20,7 @@ public enum TaskKind: String, Sendable, Codable, CaseIterable {
         case .disagreement: return 1
         case .sample: return 2
         case .double: return 3
+        case .gold: return 2
         }
     }
 }
@@ -101,6 +104,34 @@ public struct ClaimedTask: Sendable, Equatable {
     }
 }
 
+/// How a verifier measures up.
+public struct VerifierStatistics: Sendable, Equatable {
+    public var verifierID: String
+    public var reviews: Int
+    /// Gold items reviewed, and how many got the gold verdict.
+    public var goldItems: Int
+    public var goldVerdictsRight: Int
+    /// Mean WER of the verifier's transcript against the gold transcript.
+    public var goldMeanWER: Double?
+    /// Double reviews shared with another verifier, and how many agreed on usable or not.
+    public var doubleReviews: Int
+    public var doubleAgreements: Int
+    /// Mean WER between the two verifiers' transcripts on double reviews both found usable.
+    public var doubleMeanWER: Double?
+
+    public init(verifierID: String, reviews: Int, goldItems: Int, goldVerdictsRight: Int, goldMeanWER: Double?,
+                doubleReviews: Int, doubleAgreements: Int, doubleMeanWER: Double?) {
+        self.verifierID = verifierID
+        self.reviews = reviews
+        self.goldItems = goldItems
+        self.goldVerdictsRight = goldVerdictsRight
+        self.goldMeanWER = goldMeanWER
+        self.doubleReviews = doubleReviews
+        self.doubleAgreements = doubleAgreements
+        self.doubleMeanWER = doubleMeanWER
+    }
+}
+
 /// Where a worker's appeal stands.
 public enum AppealState: String, Sendable, Codable {
     case pending
@@ -159,6 +190,10 @@ public protocol VerificationStore: ParloirStore {
     func appeal(recordingID: String) async throws -> Appeal?
     /// Outcome and final transcript of a recording, if settled.
     func outcome(recordingID: String) async throws -> (outcome: RecordingOutcome, transcript: String?)?
+    /// Marks a recording as a gold item with its known answer.
+    func setGold(recordingID: String, answer: VerifierResult) async throws
+    /// Per verifier: reviews, gold items and how they scored, double-review agreement.
+    func verifierStatistics() async throws -> [VerifierStatistics]
     /// Everything the campaign's quality estimate needs.
     func qualityInputs(campaignID: String) async throws -> (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int))
 }

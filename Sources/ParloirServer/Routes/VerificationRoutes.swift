@@ -29,6 +29,47 @@ struct VerificationRoutes {
         group.post("verification/tasks/:task/result") { request, context in try await result(request, context) }
         group.post("recordings/:recording/appeal") { request, context in try await appeal(request, context) }
         group.get("campaigns/:campaign/quality") { _, context in try await quality(context) }
+        group.post("verification/gold") { request, context in try await gold(request, context) }
+        group.get("verification/verifiers") { _, context in try await verifiers(context) }
+    }
+
+    struct GoldBody: Decodable {
+        let recordingId: String
+        let verdict: VerifierVerdict
+        let transcript: String?
+        enum CodingKeys: String, CodingKey {
+            case verdict, transcript
+            case recordingId = "recording_id"
+        }
+    }
+
+    /// `POST /v1/verification/gold` (admin): a recording with its known answer, mixed into 5 % of claims.
+    func gold(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let body = try await RequestBodies.json(GoldBody.self, request)
+        let answer = VerifierResult(verdict: body.verdict, transcript: body.transcript, unusableReason: body.verdict == .unusable ? "gold" : nil)
+        try answer.validate()
+        try await store.setGold(recordingID: body.recordingId, answer: answer)
+        return try JSONResponse.make(["recording_id": .string(body.recordingId), "gold": .bool(true)] as OrderedBody, status: .created)
+    }
+
+    /// `GET /v1/verification/verifiers` (admin): each verifier's gold score and double-review agreement.
+    func verifiers(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let statistics = try await store.verifierStatistics()
+        func number(_ value: Double?) -> JSONValue { value.map { .double($0) } ?? .null }
+        let rows: [JSONValue] = statistics.map { stats in
+            .object([
+                "verifier_id": .string(stats.verifierID), "reviews": .int(stats.reviews),
+                "gold_items": .int(stats.goldItems),
+                "gold_accuracy": stats.goldItems > 0 ? .double(Double(stats.goldVerdictsRight) / Double(stats.goldItems)) : .null,
+                "gold_mean_wer": number(stats.goldMeanWER),
+                "double_reviews": .int(stats.doubleReviews),
+                "double_agreement": stats.doubleReviews > 0 ? .double(Double(stats.doubleAgreements) / Double(stats.doubleReviews)) : .null,
+                "double_mean_wer": number(stats.doubleMeanWER),
+            ])
+        }
+        return try JSONResponse.make(["verifiers": .array(rows)] as OrderedBody)
     }
 
     /// The campaign's sampling policy: the defaults, seeded by the campaign id.
@@ -131,7 +172,7 @@ typealias OrderedBody = [String: JSONValue]
 
 /// JSON values for response bodies assembled by hand.
 enum JSONValue: Encodable {
-    case string(String), int(Int), double(Double), bool(Bool), array([JSONValue]), null
+    case string(String), int(Int), double(Double), bool(Bool), array([JSONValue]), object([String: JSONValue]), null
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -141,6 +182,7 @@ enum JSONValue: Encodable {
         case .double(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
         case .array(let values): try container.encode(values)
+        case .object(let members): try container.encode(members)
         case .null: try container.encodeNil()
         }
     }
