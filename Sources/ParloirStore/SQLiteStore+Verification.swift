@@ -284,7 +284,7 @@ extension SQLiteStore {
 
     /// Rows of reviews with what is needed to compare them: the verifier's effective transcript
     /// (their correction, or the prompt when it matched), the gold answer, the review kind.
-    public func reviewComparisons() async throws -> (gold: [(verifier: String, right: Bool, transcript: String?, goldTranscript: String?)],
+    public func reviewComparisons(campaignID: String? = nil) async throws -> (gold: [(verifier: String, right: Bool, transcript: String?, goldTranscript: String?)],
                                                      doubles: [(recording: String, verifier: String, usable: Bool, transcript: String?)],
                                                      reviews: [String: Int]) {
         try await read { db in
@@ -306,11 +306,11 @@ extension SQLiteStore {
             let doubles = try Row.fetchAll(db, sql: """
                 SELECT v.recording_id, v.verifier_id, v.verdict, COALESCE(v.transcript, p.text) AS said
                 FROM review v JOIN task t ON t.id = v.task_id JOIN recording r ON r.id = v.recording_id JOIN prompt p ON p.id = r.prompt_id
-                WHERE t.kind NOT IN ('appeal', 'gold') AND v.recording_id IN (
+                WHERE t.kind NOT IN ('appeal', 'gold') AND (:campaign IS NULL OR r.campaign_id = :campaign) AND v.recording_id IN (
                     SELECT v2.recording_id FROM review v2 JOIN task t2 ON t2.id = v2.task_id
                     WHERE t2.kind NOT IN ('appeal', 'gold') GROUP BY v2.recording_id HAVING COUNT(*) >= 2)
                 ORDER BY v.recording_id, v.created_at
-                """).map { row -> (String, String, Bool, String?) in
+                """, arguments: ["campaign": campaignID]).map { row -> (String, String, Bool, String?) in
                 let usable = (row["verdict"] as String) != "unusable"
                 return (row["recording_id"], row["verifier_id"], usable, usable ? row["said"] : nil)
             }
@@ -357,5 +357,17 @@ extension SQLiteStore {
             if let values = doubleWERs[stats.verifierID], !values.isEmpty { stats.doubleMeanWER = values.reduce(0, +) / Double(values.count) }
             return stats
         }.sorted { $0.verifierID < $1.verifierID }
+    }
+}
+
+extension SQLiteStore {
+    /// Mean WER between the two reviewers' transcripts on the campaign's double reviews that both found usable.
+    public func doubleReviewWER(campaignID: String) async throws -> Double? {
+        let doubles = try await reviewComparisons(campaignID: campaignID).doubles
+        let wers = Dictionary(grouping: doubles, by: \.recording).values.compactMap { pair -> Double? in
+            guard pair.count >= 2, let first = pair[0].transcript, let second = pair[1].transcript else { return nil }
+            return ErrorRates(reference: first, hypothesis: second).wer
+        }
+        return wers.isEmpty ? nil : wers.reduce(0, +) / Double(wers.count)
     }
 }

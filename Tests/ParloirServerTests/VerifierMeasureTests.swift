@@ -61,6 +61,10 @@ struct VerifierMeasureTests {
             #expect(byID["v-a"]?["double_agreement"] as? Double == 1)
             let wer = try #require(byID["v-b"]?["double_mean_wer"] as? Double)
             #expect(wer > 0 && wer < 0.5)
+            let quality = try await session.request(.get, "/v1/campaigns/\(campaign)/quality", token: session.adminToken)
+            #expect(quality["double_reviews"] as? Int == 1)
+            #expect(quality["verdict_agreement"] as? Double == 1)
+            #expect(quality["double_review_wer"] as? Double == wer)
             // The gold review settled nothing.
             #expect(try await store.outcome(recordingID: recordings[0]) == nil)
         }

@@ -194,6 +194,8 @@ public protocol VerificationStore: ParloirStore {
     func setGold(recordingID: String, answer: VerifierResult) async throws
     /// Per verifier: reviews, gold items and how they scored, double-review agreement.
     func verifierStatistics() async throws -> [VerifierStatistics]
+    /// Mean WER between the two transcripts of the campaign's double reviews.
+    func doubleReviewWER(campaignID: String) async throws -> Double?
     /// Everything the campaign's quality estimate needs.
     func qualityInputs(campaignID: String) async throws -> (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int))
 }

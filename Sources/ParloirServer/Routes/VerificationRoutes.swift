@@ -158,6 +158,7 @@ struct VerificationRoutes {
             "campaign_id": .string(campaignID), "accepted": .int(inputs.accepted), "verified": .int(inputs.observations.count),
             "double_reviews": .int(inputs.agreement.pairs), "verdict_agreement": inputs.agreement.pairs > 0
                 ? .double(Double(inputs.agreement.agreeing) / Double(inputs.agreement.pairs)) : .null,
+            "double_review_wer": (try await store.doubleReviewWER(campaignID: campaignID)).map { .double($0) } ?? .null,
         ]
         if let estimate {
             body["error_rate"] = .double(estimate.rate)
