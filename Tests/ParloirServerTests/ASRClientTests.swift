@@ -59,7 +59,7 @@ struct ASRClientTests {
             let session = Session(client: client, adminToken: token, startup: startup)
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let take = try await session.upload(assignment, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"))
             try await Task.sleep(for: .milliseconds(400))
             return try #require(take["recording_id"] as? String)

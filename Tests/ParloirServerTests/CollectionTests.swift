@@ -162,7 +162,7 @@ struct CollectionTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             for (index, sample) in ["too_short.wav", "snr_white_05db.wav", "silent.wav"].enumerated() {
                 let answer = try await session.upload(assignment, token: worker.token, audio: try TestService.sample(sample))
                 #expect(answer.status == 201)
@@ -186,7 +186,7 @@ struct CollectionTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let answer = try await session.upload(assignment, token: worker.token, audio: try TestService.sample("unreadable_random.wav"))
             #expect(answer.status == 422)
             let reasons = try #require(answer["reasons"] as? [[String: Any]])
@@ -203,7 +203,7 @@ struct CollectionTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let big = try TestService.sample("silence_near_limits.wav")
             #expect(big.count > 100_000)
             let tooLarge = try await session.upload(assignment, token: worker.token, audio: big)
@@ -235,9 +235,9 @@ struct CollectionTests {
             let campaign = try await session.smallCampaign(prompts: Self.prompts)
             let worker = try await session.addWorker()
             let audio = try TestService.sample("clean_fr-fr_0.wav")
-            let first = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let first = try await session.openAssignment(campaign: campaign, token: worker.token)
             #expect(try await session.upload(first, token: worker.token, audio: audio).status == 201)
-            let second = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let second = try await session.openAssignment(campaign: campaign, token: worker.token)
             let duplicate = try await session.upload(second, token: worker.token, audio: audio)
             #expect(duplicate.status == 409 && duplicate.errorCode == "duplicate")
             #expect(((duplicate["error"] as? [String: Any])?["hint_fr"] as? String)?.contains("nouvelle prise") == true)
@@ -252,7 +252,7 @@ struct CollectionTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let audio = try TestService.sample("snr_pink_20db.wav")
             let first = try await session.upload(assignment, token: worker.token, audio: audio, headers: ["Idempotency-Key": "take-1"])
             let retry = try await session.upload(assignment, token: worker.token, audio: audio, headers: ["Idempotency-Key": "take-1"])

@@ -16,7 +16,7 @@ struct DurabilityTests {
             let worker = try await session.addWorker()
             var recordings: [(String, Data)] = []
             for sample in samples {
-                let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+                let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
                 let audio = try TestService.sample(sample)
                 let answer = try await session.upload(assignment, token: worker.token, audio: audio)
                 recordings.append((try #require(answer["recording_id"] as? String), audio))
@@ -59,7 +59,7 @@ struct DurabilityTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let audio = try TestService.sample("clean_fr-fr_0.wav")
             let head = "PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(worker.token)\r\n"
                 + "Content-Type: audio/wav\r\nContent-Length: \(audio.count)\r\n\r\n"
@@ -81,7 +81,7 @@ struct DurabilityTests {
             #expect(health.status == 200 && health["status"] as? String == "ok")
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts)
             let worker = try await session.addWorker()
-            let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             _ = try await session.upload(assignment, token: worker.token, audio: try TestService.sample("snr_white_10db.wav"))
             let metrics = String(decoding: try await session.request(.get, "/metrics", token: nil).body, as: UTF8.self)
             #expect(metrics.contains(#"parloir_uploads_total{verdict="reject"} 1"#))

@@ -106,6 +106,23 @@ struct Session: Sendable {
         return (try #require(answer["id"] as? String), try #require(answer["token"] as? String))
     }
 
+    /// A new (or the open) assignment of the worker: its id.
+    func openAssignment(campaign: String, token: String) async throws -> String {
+        try #require(try await assignment(campaign: campaign, token: token)["assignment_id"] as? String)
+    }
+
+    /// Uploads a corpus sample on the worker's next assignment.
+    func record(_ sample: String, campaign: String, token: String) async throws -> Answer {
+        try await upload(try await openAssignment(campaign: campaign, token: token), token: token, audio: try TestService.sample(sample))
+    }
+
+    /// Adds a member of `role` with an empty profile; returns (id, token).
+    func addMember(role: String) async throws -> (id: String, token: String) {
+        let answer = try await json(.post, "/v1/members", token: adminToken, ["role": role])
+        #expect(answer.status == 201)
+        return (try #require(answer["id"] as? String), try #require(answer["token"] as? String))
+    }
+
     func assignment(campaign: String, token: String) async throws -> Answer {
         try await request(.post, "/v1/campaigns/\(campaign)/assignments", token: token)
     }

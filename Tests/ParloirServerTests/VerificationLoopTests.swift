@@ -9,27 +9,16 @@ import Testing
 struct VerificationLoopTests {
     static let prompts = CollectionTests.prompts
 
-    func member(_ session: Session, role: String) async throws -> (id: String, token: String) {
-        let answer = try await session.json(.post, "/v1/members", token: session.adminToken, ["role": role])
-        #expect(answer.status == 201)
-        return (try #require(answer["id"] as? String), try #require(answer["token"] as? String))
-    }
-
-    func upload(_ session: Session, campaign: String, worker: String, sample: String) async throws -> Answer {
-        let assignment = try #require(try await session.assignment(campaign: campaign, token: worker)["assignment_id"] as? String)
-        return try await session.upload(assignment, token: worker, audio: try TestService.sample(sample))
-    }
-
     @Test func acceptedTakeIsVerifiedAndCountsInTheEstimate() async throws {
         let service = TestService()
         defer { service.cleanUp() }
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
             let worker = try await session.addWorker()
-            let asr = try await member(session, role: "asr")
-            let verifier = try await member(session, role: "verifier")
-            let other = try await member(session, role: "verifier")
-            let take = try await upload(session, campaign: campaign, worker: worker.token, sample: "clean_fr-fr_0.wav")
+            let asr = try await session.addMember(role: "asr")
+            let verifier = try await session.addMember(role: "verifier")
+            let other = try await session.addMember(role: "verifier")
+            let take = try await session.record("clean_fr-fr_0.wav", campaign: campaign, token: worker.token)
             let recording = try #require(take["recording_id"] as? String)
 
             #expect(try await session.request(.post, "/v1/verification/claim", token: verifier.token).status == 204)
@@ -77,10 +66,10 @@ struct VerificationLoopTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
             let worker = try await session.addWorker()
-            let asr = try await member(session, role: "asr")
-            let first = try await member(session, role: "verifier")
-            let second = try await member(session, role: "verifier")
-            let take = try await upload(session, campaign: campaign, worker: worker.token, sample: "clean_fr-be_2.wav")
+            let asr = try await session.addMember(role: "asr")
+            let first = try await session.addMember(role: "verifier")
+            let second = try await session.addMember(role: "verifier")
+            let take = try await session.record("clean_fr-be_2.wav", campaign: campaign, token: worker.token)
             let recording = try #require(take["recording_id"] as? String)
             _ = try await session.json(.post, "/v1/recordings/\(recording)/asr", token: asr.token, ["engine": "e", "text": "quel temps fera-t-il demain à lyon"])
 
@@ -110,8 +99,8 @@ struct VerificationLoopTests {
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
             let worker = try await session.addWorker()
-            let verifier = try await member(session, role: "verifier")
-            let rejected = try await upload(session, campaign: campaign, worker: worker.token, sample: "snr_white_10db.wav")
+            let verifier = try await session.addMember(role: "verifier")
+            let rejected = try await session.record("snr_white_10db.wav", campaign: campaign, token: worker.token)
             #expect(rejected["verdict"] as? String == "reject")
             let recording = try #require(rejected["recording_id"] as? String)
 
@@ -135,7 +124,7 @@ struct VerificationLoopTests {
             let me = try await session.request(.get, "/v1/me", token: worker.token)
             #expect(me["earnings_cents"] as? Int == 15)
 
-            let accepted = try await upload(session, campaign: campaign, worker: worker.token, sample: "clean_fr-ch_3.wav")
+            let accepted = try await session.record("clean_fr-ch_3.wav", campaign: campaign, token: worker.token)
             let acceptedID = try #require(accepted["recording_id"] as? String)
             let refused = try await session.json(.post, "/v1/recordings/\(acceptedID)/appeal", token: worker.token, [:])
             #expect(refused.status == 409 && refused.errorCode == "not_rejected")

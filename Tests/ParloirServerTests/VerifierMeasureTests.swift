@@ -15,7 +15,7 @@ struct VerifierMeasureTests {
             let worker = try await session.addWorker()
             var recordings: [String] = []
             for sample in ["clean_fr-fr_0.wav", "clean_fr-be_2.wav"] {
-                let assignment = try #require(try await session.assignment(campaign: campaign, token: worker.token)["assignment_id"] as? String)
+                let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
                 let take = try await session.upload(assignment, token: worker.token, audio: try TestService.sample(sample))
                 recordings.append(try #require(take["recording_id"] as? String))
             }
