@@ -164,7 +164,6 @@ public protocol ParloirStore: Sendable {
     func assignment(id: String) async throws -> Assignment?
 
     func recording(id: String) async throws -> Recording?
-    func recordingExists(sha256: String) async throws -> Bool
     /// Stores a take, moves its assignment on, books its pay and its idempotent answer, in one
     /// transaction; throws a `ParloirError` conflict when the assignment no longer takes uploads
     /// or the audio is already stored.

@@ -153,3 +153,11 @@ public enum PromptValidator {
         !tag.isEmpty && tag.count <= 32 && tag.allSatisfy { ("a"..."z").contains($0) || $0 == "_" }
     }
 }
+
+extension ParloirStore {
+    /// Checks prompt lines against the rules and the campaign's prompts, and stores those that pass.
+    public func importPrompts(_ candidates: [PromptCandidate], campaignID: String) async throws -> (imported: Int, rejected: [PromptRejection]) {
+        let (accepted, rejected) = PromptValidator.validate(candidates, existingKeys: try await promptKeys(campaignID: campaignID))
+        return (try await addPrompts(accepted, campaignID: campaignID), rejected)
+    }
+}

@@ -6,7 +6,6 @@ import Logging
 import ParloirCore
 import ParloirStore
 import ServiceLifecycle
-import Transcripts
 
 /// Where to send accepted takes for transcription: an OpenAI-compatible endpoint
 /// (`POST {base}/v1/audio/transcriptions`, as whisper.cpp's server, faster-whisper servers and
@@ -73,11 +72,7 @@ struct ASRClientService: Service {
                 throw ASRFailure("the audio is missing from the blob folder")
             }
             let text = try await request(audio: audio, contentType: recording.contentType)
-            guard let prompt = try await store.promptText(id: recording.promptID) else { return }
-            let wer = ErrorRates(reference: prompt, hypothesis: text).wer
-            _ = try await store.saveTranscript(recordingID: recording.id, engine: configuration.model, text: text, confidence: nil, wer: wer,
-                                               policy: VerificationRoutes.policy(campaignID: recording.campaignID),
-                                               doubleReviewRate: 0.10, now: Date())
+            _ = try await TranscriptIntake(store: store).record(recording, engine: configuration.model, text: text, confidence: nil)
         } catch {
             logger.warning("transcription failed", metadata: ["recording": "\(recording.id)", "error": "\(error)"])
             try? await store.recordTranscriptionFailure(recordingID: recording.id, engine: configuration.model, error: "\(error)",

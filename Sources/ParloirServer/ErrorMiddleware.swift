@@ -1,3 +1,4 @@
+import AudioQC
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -60,6 +61,11 @@ enum JSONResponse {
     /// A response with `value` as its JSON body.
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         make(body: try encoder.encode(value), status: status)
+    }
+
+    /// A response with an ordered JSON body.
+    static func make(_ json: OrderedJSON, status: HTTPResponse.Status = .ok) -> Response {
+        make(body: Data(json.serialized().utf8), status: status)
     }
 
     /// A response with an already encoded JSON body.

@@ -127,9 +127,7 @@ struct CampaignLoader {
             guard let prompts = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ParloirError.badRequest("cannot read the prompt file \(path)", code: "invalid_spec")
             }
-            let existing = try await store.promptKeys(campaignID: campaign.id)
-            let (accepted, _) = PromptValidator.validate(PromptValidator.parsePlainText(prompts), existingKeys: existing)
-            _ = try await store.addPrompts(accepted, campaignID: campaign.id)
+            _ = try await store.importPrompts(PromptValidator.parsePlainText(prompts), campaignID: campaign.id)
         }
         return campaign
     }

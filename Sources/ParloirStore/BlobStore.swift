@@ -25,9 +25,6 @@ public struct BlobStore: Sendable {
         return "\(root)/\(String(chars[0..<2]))/\(String(chars[2..<4]))/\(sha256)"
     }
 
-    /// Whether the blob exists.
-    public func contains(_ sha256: String) -> Bool { FileManager.default.fileExists(atPath: path(of: sha256)) }
-
     /// A writer for a new blob of at most `limit` bytes.
     public func makeWriter(limit: Int) throws(BlobError) -> BlobWriter {
         try BlobWriter(store: self, limit: limit)

@@ -255,20 +255,18 @@ extension SQLiteStore: TranscriptionQueue {
         }
     }
 
-    public func recordTranscriptionFailure(recordingID: String, engine: String, error: String, now: Date, backoff: (Int) -> TimeInterval) async throws {
-        let attempts = try await read { db in
-            try Int.fetchOne(db.cachedStatement(sql: "SELECT attempts FROM asr_attempt WHERE recording_id = ? AND engine = ?"),
-                             arguments: [recordingID, engine]) ?? 0
-        } + 1
-        let next = now.addingTimeInterval(backoff(attempts)).timeIntervalSince1970
+    public func recordTranscriptionFailure(recordingID: String, engine: String, error: String, now: Date,
+                                           backoff: @escaping @Sendable (Int) -> TimeInterval) async throws {
         try await write { db in
+            let attempts = (try Int.fetchOne(db.cachedStatement(sql: "SELECT attempts FROM asr_attempt WHERE recording_id = ? AND engine = ?"),
+                                             arguments: [recordingID, engine]) ?? 0) + 1
             try db.execute(sql: """
-                INSERT INTO asr_attempt (recording_id, engine, attempts, next_attempt_at, last_error) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (recording_id, engine) DO UPDATE SET attempts = excluded.attempts,
-                    next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error
-                """, arguments: [recordingID, engine, attempts, next, String(error.prefix(500))])
+                INSERT OR REPLACE INTO asr_attempt (recording_id, engine, attempts, next_attempt_at, last_error) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [recordingID, engine, attempts, now.addingTimeInterval(backoff(attempts)).timeIntervalSince1970,
+                                 String(error.prefix(500))])
         }
     }
+
 }
 
 extension SQLiteStore {

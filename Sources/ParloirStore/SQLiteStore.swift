@@ -284,12 +284,6 @@ public final class SQLiteStore: ParloirStore {
                   createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
-    public func recordingExists(sha256: String) async throws -> Bool {
-        try await pool.read { db in
-            try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)"), arguments: [sha256]) ?? false
-        }
-    }
-
     public func saveTake(_ take: NewTake, now: Date) async throws {
         let recording = take.recording
         let report = String(decoding: try Self.encoder.encode(recording.report), as: UTF8.self)

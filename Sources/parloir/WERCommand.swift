@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioQC
 import Foundation
 import Transcripts
 
@@ -55,28 +56,18 @@ struct WERCommand: ParsableCommand {
 
     func line(_ reference: String, _ hypothesis: String) -> String {
         let rates = ErrorRates(reference: reference, hypothesis: hypothesis)
-        var object: [String: Any] = [
-            "wer": rates.wer, "cer": rates.cer, "ref_words": rates.words.referenceLength, "hits": rates.words.hits,
-            "substitutions": rates.words.substitutions, "deletions": rates.words.deletions, "insertions": rates.words.insertions,
+        var fields: [(String, OrderedJSON)] = [
+            ("wer", .double(rates.wer)), ("cer", .double(rates.cer)), ("ref_words", .int(rates.words.referenceLength)),
+            ("hits", .int(rates.words.hits)), ("substitutions", .int(rates.words.substitutions)),
+            ("deletions", .int(rates.words.deletions)), ("insertions", .int(rates.words.insertions)),
         ]
-        var keys = ["wer", "cer", "ref_words", "hits", "substitutions", "deletions", "insertions"]
         if showNormalized {
-            object["ref_normalized"] = FrenchNormalizer.normalize(reference)
-            object["hyp_normalized"] = FrenchNormalizer.normalize(hypothesis)
-            object["diff"] = WordDiff.render(rates.words)
-            keys += ["ref_normalized", "hyp_normalized", "diff"]
+            fields += [
+                ("ref_normalized", .string(FrenchNormalizer.normalize(reference))),
+                ("hyp_normalized", .string(FrenchNormalizer.normalize(hypothesis))),
+                ("diff", .string(WordDiff.render(rates.words))),
+            ]
         }
-        return "{" + keys.map { key in "\"\(key)\":\(Self.json(object[key]!))" }.joined(separator: ",") + "}"
-    }
-
-    static func json(_ value: Any) -> String {
-        switch value {
-        case let number as Double: return String(number)
-        case let number as Int: return String(number)
-        case let text as String:
-            let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
-        default: return "null"
-        }
+        return OrderedJSON.object(fields).serialized()
     }
 }

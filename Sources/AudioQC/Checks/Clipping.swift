@@ -107,12 +107,11 @@ private struct PolarityRuns {
             if anyOpen { closeAll() }
             return
         }
+        let level = Self.level(of: x)
         if x > peak {
             peak = x
-            let level = Self.level(of: x)
             if level > topLevel { raise(to: level) }
         }
-        let level = Self.level(of: x)
         anyOpen = true
         for slot in 0..<Self.levels {
             if level >= topLevel - slot { open[slot] += 1 } else { close(slot) }

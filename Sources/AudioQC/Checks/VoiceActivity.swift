@@ -335,9 +335,6 @@ struct PowerHistogram: Sendable {
         sums[bin] += power * Double(samples)
     }
 
-    /// Total weight (samples) in the histogram.
-    var totalWeight: Double { weights.reduce(0, +) }
-
     /// Active speech level in the manner of ITU-T P.56: the mean power, after removing `noise`,
     /// of the blocks that lie within 15.9 dB of that mean. Nil when nothing is above the noise.
     func activeLevel(removing noise: Double) -> Double? {

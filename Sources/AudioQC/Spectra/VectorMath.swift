@@ -52,12 +52,6 @@ enum VectorMath {
         return (lo, hi)
     }
 
-    /// Largest absolute value.
-    static func peak(_ values: UnsafePointer<Float>, count: Int) -> Float {
-        let extremes = extremes(values, count: count)
-        return Swift.max(-extremes.min, extremes.max)
-    }
-
     /// Smallest lane, written out: the standard library's generic reduction is not inlined.
     @inline(__always)
     static func horizontalMin(_ v: SIMD8<Float>) -> Float {

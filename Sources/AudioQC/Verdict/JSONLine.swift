@@ -13,6 +13,14 @@ public indirect enum OrderedJSON: Sendable, Equatable {
 
     public static func == (lhs: OrderedJSON, rhs: OrderedJSON) -> Bool { lhs.serialized() == rhs.serialized() }
 
+    /// An object from a literal, keys in the order written: `.fields(["a": .int(1), "b": .null])`.
+    public static func fields(_ pairs: KeyValuePairs<String, OrderedJSON>) -> OrderedJSON {
+        .object(pairs.map { ($0.key, $0.value) })
+    }
+
+    /// A string, or null.
+    public static func string(_ value: String?) -> OrderedJSON { value.map { .string($0) } ?? .null }
+
     /// Compact JSON text.
     public func serialized() -> String {
         var out = ""

@@ -53,10 +53,4 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
         self.reasons = reasons
         self.metrics = metrics
     }
-
-    /// Reasons that refuse the take.
-    public var rejections: [Reason] { reasons.filter { $0.severity == .reject } }
-
-    /// Reasons that only warn.
-    public var warnings: [Reason] { reasons.filter { $0.severity == .warn } }
 }

@@ -205,5 +205,6 @@ public protocol TranscriptionQueue: VerificationStore {
     /// Accepted takes with no transcript from `engine`, whose next attempt is due, oldest first.
     func pendingTranscriptions(engine: String, now: Date, maxAttempts: Int, limit: Int) async throws -> [Recording]
     /// Counts a failed attempt and sets when to try again (`backoff(attempts)` seconds later).
-    func recordTranscriptionFailure(recordingID: String, engine: String, error: String, now: Date, backoff: (Int) -> TimeInterval) async throws
+    func recordTranscriptionFailure(recordingID: String, engine: String, error: String, now: Date,
+                                    backoff: @escaping @Sendable (Int) -> TimeInterval) async throws
 }

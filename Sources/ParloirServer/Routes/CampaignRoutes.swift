@@ -77,9 +77,7 @@ struct CampaignRoutes {
         } else {
             throw ParloirError.unsupportedMediaType(type, accepted: ["text/plain", "application/json"])
         }
-        let existing = try await store.promptKeys(campaignID: campaignID)
-        let (accepted, rejected) = PromptValidator.validate(candidates, existingKeys: existing)
-        let imported = try await store.addPrompts(accepted, campaignID: campaignID)
+        let (imported, rejected) = try await store.importPrompts(candidates, campaignID: campaignID)
         return try JSONResponse.make(ImportBody(imported: imported, rejected: rejected))
     }
 

@@ -91,14 +91,14 @@ struct RecordingRoutes {
         let accepted = report.verdict == .accept
         let takeNumber = assignment.takes + 1
         let status: HTTPResponse.Status = report.reasons.contains { $0.code == .unreadable } ? .unprocessableContent : .created
-        let body = Data(OrderedJSON.object([
-            ("recording_id", .string(recordingID)),
-            ("verdict", .string(report.verdict.rawValue)),
-            ("reasons", .array(report.reasons.map(\.orderedJSON))),
-            ("metrics", report.metrics.orderedJSON),
-            ("take", .int(takeNumber)),
-            ("takes_left", .int(accepted ? 0 : Assignment.maxTakes - takeNumber)),
-            ("pay_cents", .int(accepted ? campaign.spec.pieceRateCents : 0)),
+        let body = Data(OrderedJSON.fields([
+            "recording_id": .string(recordingID),
+            "verdict": .string(report.verdict.rawValue),
+            "reasons": .array(report.reasons.map(\.orderedJSON)),
+            "metrics": report.metrics.orderedJSON,
+            "take": .int(takeNumber),
+            "takes_left": .int(accepted ? 0 : Assignment.maxTakes - takeNumber),
+            "pay_cents": .int(accepted ? campaign.spec.pieceRateCents : 0),
         ]).serialized().utf8)
         let recording = Recording(
             id: recordingID, assignmentID: assignment.id, campaignID: campaign.id, promptID: assignment.promptID,
@@ -167,16 +167,16 @@ struct RecordingRoutes {
         ]
         if let appeal = try await store.appeal(recordingID: recording.id) {
             members.append(("appeal", .object([
-                ("state", .string(appeal.state.rawValue)), ("comment", appeal.comment.map { .string($0) } ?? .null),
-                ("reason", appeal.reason.map { .string($0) } ?? .null),
+                ("state", .string(appeal.state.rawValue)), ("comment", .string(appeal.comment)),
+                ("reason", .string(appeal.reason)),
                 ("decided_at", appeal.decidedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
             ])))
         }
         let settled = try await store.outcome(recordingID: recording.id)
         members.append(("outcome", settled.map { .string($0.outcome.rawValue) } ?? .null))
-        members.append(("final_transcript", settled?.transcript.map { .string($0) } ?? .null))
+        members.append(("final_transcript", .string(settled?.transcript)))
         if member.role == .admin { members.append(("worker_id", .string(recording.workerID))) }
-        return JSONResponse.make(body: Data(OrderedJSON.object(members).serialized().utf8), status: .ok)
+        return JSONResponse.make(.object(members))
     }
 
     func audio(_ context: ParloirContext) async throws -> Response {

@@ -1,3 +1,4 @@
+import AudioQC
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -18,8 +19,6 @@ import Transcripts
 struct VerificationRoutes {
     let store: any VerificationStore
     let blobs: BlobStore
-    /// Share of sampled recordings that a second verifier reviews too.
-    var doubleReviewRate = 0.10
     var lease: TimeInterval = 600
 
     func register(on group: RouterGroup<ParloirContext>) {
@@ -50,16 +49,16 @@ struct VerificationRoutes {
         let answer = VerifierResult(verdict: body.verdict, transcript: body.transcript, unusableReason: body.verdict == .unusable ? "gold" : nil)
         try answer.validate()
         try await store.setGold(recordingID: body.recordingId, answer: answer)
-        return try JSONResponse.make(["recording_id": .string(body.recordingId), "gold": .bool(true)] as OrderedBody, status: .created)
+        return JSONResponse.make(.fields(["recording_id": .string(body.recordingId), "gold": .bool(true)]), status: .created)
     }
 
     /// `GET /v1/verification/verifiers` (admin): each verifier's gold score and double-review agreement.
     func verifiers(_ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         let statistics = try await store.verifierStatistics()
-        func number(_ value: Double?) -> JSONValue { value.map { .double($0) } ?? .null }
-        let rows: [JSONValue] = statistics.map { stats in
-            .object([
+        func number(_ value: Double?) -> OrderedJSON { value.map { .double($0) } ?? .null }
+        let rows: [OrderedJSON] = statistics.map { stats in
+            .fields([
                 "verifier_id": .string(stats.verifierID), "reviews": .int(stats.reviews),
                 "gold_items": .int(stats.goldItems),
                 "gold_accuracy": stats.goldItems > 0 ? .double(Double(stats.goldVerdictsRight) / Double(stats.goldItems)) : .null,
@@ -69,14 +68,7 @@ struct VerificationRoutes {
                 "double_mean_wer": number(stats.doubleMeanWER),
             ])
         }
-        return try JSONResponse.make(["verifiers": .array(rows)] as OrderedBody)
-    }
-
-    /// The campaign's sampling policy: the defaults, seeded by the campaign id.
-    static func policy(campaignID: String) -> SamplingPolicy {
-        var policy = SamplingPolicy()
-        policy.seed = UInt64(bitPattern: Int64(truncatingIfNeeded: campaignID.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
-        return policy
+        return JSONResponse.make(.fields(["verifiers": .array(rows)]))
     }
 
     struct TranscriptBody: Decodable {
@@ -90,14 +82,10 @@ struct VerificationRoutes {
         let recordingID = try context.parameters.require("recording")
         let body = try await RequestBodies.json(TranscriptBody.self, request)
         guard !body.engine.isEmpty, body.engine.count <= 100 else { throw ParloirError.badRequest("engine must be 1 to 100 characters", code: "malformed_json") }
-        guard let recording = try await store.recording(id: recordingID),
-              let prompt = try await store.promptText(id: recording.promptID) else { throw ParloirError.notFound("recording \(recordingID)") }
-        let wer = ErrorRates(reference: prompt, hypothesis: body.text).wer
-        let queued = try await store.saveTranscript(recordingID: recordingID, engine: body.engine, text: body.text, confidence: body.confidence,
-                                                    wer: wer, policy: Self.policy(campaignID: recording.campaignID),
-                                                    doubleReviewRate: doubleReviewRate, now: Date())
-        return try JSONResponse.make(["recording_id": .string(recordingID), "engine": .string(body.engine), "wer": .double(wer),
-                                      "queued": .array(queued.map { .string($0.rawValue) })] as OrderedBody, status: .created)
+        guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
+        let (wer, queued) = try await TranscriptIntake(store: store).record(recording, engine: body.engine, text: body.text, confidence: body.confidence)
+        return JSONResponse.make(.fields(["recording_id": .string(recordingID), "engine": .string(body.engine), "wer": .double(wer),
+                                      "queued": .array(queued.map { .string($0.rawValue) })]), status: .created)
     }
 
     func claim(_ context: ParloirContext) async throws -> Response {
@@ -106,13 +94,13 @@ struct VerificationRoutes {
             return Response(status: .noContent)
         }
         let diff = task.asrText.map { WordDiff.render(ErrorRates(reference: task.promptText, hypothesis: $0).words) }
-        let body: OrderedBody = [
+        let body = OrderedJSON.fields([
             "task_id": .string(task.taskID), "kind": .string(task.kind.rawValue), "prompt_text": .string(task.promptText),
             "asr_text": task.asrText.map { .string($0) } ?? .null, "diff": diff.map { .string($0) } ?? .null,
             "audio_url": .string("/v1/verification/tasks/\(task.taskID)/audio"),
             "lease_expires_at": .string(ISO8601DateFormatter().string(from: task.leaseExpiresAt)),
-        ]
-        return try JSONResponse.make(body)
+        ])
+        return JSONResponse.make(body)
     }
 
     func audio(_ context: ParloirContext) async throws -> Response {
@@ -131,8 +119,8 @@ struct VerificationRoutes {
         let result = try await RequestBodies.json(VerifierResult.self, request)
         try result.validate()
         let outcome = try await store.submitResult(taskID: taskID, verifierID: verifier.id, result: result, now: Date())
-        return try JSONResponse.make(["task_id": .string(taskID), "recorded": .bool(true),
-                                      "outcome": outcome.map { .string($0.rawValue) } ?? .null] as OrderedBody)
+        return JSONResponse.make(.fields(["task_id": .string(taskID), "recorded": .bool(true),
+                                      "outcome": outcome.map { .string($0.rawValue) } ?? .null]))
     }
 
     struct AppealBody: Decodable { let comment: String? }
@@ -144,8 +132,8 @@ struct VerificationRoutes {
         let comment = data.isEmpty ? nil : try JSONDecoder().decode(AppealBody.self, from: data).comment
         if let comment, comment.count > 2000 { throw ParloirError.badRequest("the comment is longer than 2000 characters") }
         let appeal = try await store.createAppeal(recordingID: recordingID, workerID: worker.id, comment: comment, now: Date(), taskID: Identifiers.make("tsk"))
-        return try JSONResponse.make(["recording_id": .string(appeal.recordingID), "state": .string(appeal.state.rawValue),
-                                      "comment": appeal.comment.map { .string($0) } ?? .null] as OrderedBody, status: .created)
+        return JSONResponse.make(.fields(["recording_id": .string(appeal.recordingID), "state": .string(appeal.state.rawValue),
+                                      "comment": .string(appeal.comment)]), status: .created)
     }
 
     func quality(_ context: ParloirContext) async throws -> Response {
@@ -154,37 +142,16 @@ struct VerificationRoutes {
         guard try await store.campaign(id: campaignID) != nil else { throw ParloirError.notFound("campaign \(campaignID)") }
         let inputs = try await store.qualityInputs(campaignID: campaignID)
         let estimate = QualityEstimate(observations: inputs.observations, accepted: inputs.accepted, certain: inputs.certain)
-        var body: OrderedBody = [
-            "campaign_id": .string(campaignID), "accepted": .int(inputs.accepted), "verified": .int(inputs.observations.count),
-            "double_reviews": .int(inputs.agreement.pairs), "verdict_agreement": inputs.agreement.pairs > 0
-                ? .double(Double(inputs.agreement.agreeing) / Double(inputs.agreement.pairs)) : .null,
-            "double_review_wer": (try await store.doubleReviewWER(campaignID: campaignID)).map { .double($0) } ?? .null,
+        var body: [(String, OrderedJSON)] = [
+            ("campaign_id", .string(campaignID)), ("accepted", .int(inputs.accepted)), ("verified", .int(inputs.observations.count)),
+            ("double_reviews", .int(inputs.agreement.pairs)), ("verdict_agreement", inputs.agreement.pairs > 0
+                ? .double(Double(inputs.agreement.agreeing) / Double(inputs.agreement.pairs)) : .null),
+            ("double_review_wer", (try await store.doubleReviewWER(campaignID: campaignID)).map { .double($0) } ?? .null),
         ]
         if let estimate {
-            body["error_rate"] = .double(estimate.rate)
-            body["interval_95"] = .array([.double(estimate.lower), .double(estimate.upper)])
+            body.append(("error_rate", .double(estimate.rate)))
+            body.append(("interval_95", .array([.double(estimate.lower), .double(estimate.upper)])))
         }
-        return try JSONResponse.make(body)
-    }
-}
-
-/// A JSON object body built from literal pairs.
-typealias OrderedBody = [String: JSONValue]
-
-/// JSON values for response bodies assembled by hand.
-enum JSONValue: Encodable {
-    case string(String), int(Int), double(Double), bool(Bool), array([JSONValue]), object([String: JSONValue]), null
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        case .double(let value): try container.encode(value)
-        case .bool(let value): try container.encode(value)
-        case .array(let values): try container.encode(values)
-        case .object(let members): try container.encode(members)
-        case .null: try container.encodeNil()
-        }
+        return JSONResponse.make(.object(body))
     }
 }
