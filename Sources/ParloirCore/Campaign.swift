@@ -22,10 +22,24 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
     public var dimensions: [String: DimensionSpec]
     /// Minutes a worker has to record an assignment.
     public var assignmentMinutes: Int
+    /// Targets on combinations of dimensions (for example accent × gender).
+    public var jointQuotas: [JointQuotaSpec]
+    /// No speaker records more than this share of the campaign's planned recordings.
+    public var speakerCap: Double
+    /// Planned hours of accepted audio: what share targets counted in hours are shares of.
+    public var targetHours: Double?
+    /// Planned distinct speakers: what share targets counted in speakers are shares of.
+    public var targetSpeakers: Int?
+    /// Seconds a worker spends per take besides the audio itself (reading, app, retries):
+    /// the effective hourly pay is estimated from audio time plus this.
+    public var overheadSecondsPerTake: Double
 
     public init(name: String, language: String = "fr-FR", purpose: String, promptFiles: [String] = [],
                 speakersPerPrompt: Int = 3, pieceRateCents: Int = 10, rules: RuleSet = .standard,
-                dimensions: [String: DimensionSpec] = [:], assignmentMinutes: Int = 30) {
+                dimensions: [String: DimensionSpec] = [:], assignmentMinutes: Int = 30,
+                jointQuotas: [JointQuotaSpec] = [], speakerCap: Double = CampaignSpec.defaultSpeakerCap,
+                targetHours: Double? = nil, targetSpeakers: Int? = nil,
+                overheadSecondsPerTake: Double = CampaignSpec.defaultOverheadSecondsPerTake) {
         self.name = name
         self.language = language
         self.purpose = purpose
@@ -35,7 +49,17 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         self.rules = rules
         self.dimensions = dimensions
         self.assignmentMinutes = assignmentMinutes
+        self.jointQuotas = jointQuotas
+        self.speakerCap = speakerCap
+        self.targetHours = targetHours
+        self.targetSpeakers = targetSpeakers
+        self.overheadSecondsPerTake = overheadSecondsPerTake
     }
+
+    /// 2 %: no speaker's voice weighs more than that in the dataset.
+    public static let defaultSpeakerCap = 0.02
+    /// Half a minute per take for reading the prompt, starting and checking the recording.
+    public static let defaultOverheadSecondsPerTake = 30.0
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, language, purpose, rules, dimensions
@@ -43,6 +67,11 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         case speakersPerPrompt = "speakers_per_prompt"
         case pieceRateCents = "piece_rate_cents"
         case assignmentMinutes = "assignment_minutes"
+        case jointQuotas = "joint_quotas"
+        case speakerCap = "speaker_cap"
+        case targetHours = "target_hours"
+        case targetSpeakers = "target_speakers"
+        case overheadSecondsPerTake = "overhead_seconds_per_take"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +85,11 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         rules = try c.decodeIfPresent(RuleSet.self, forKey: .rules) ?? .standard
         dimensions = try c.decodeIfPresent([String: DimensionSpec].self, forKey: .dimensions) ?? [:]
         assignmentMinutes = try c.decodeIfPresent(Int.self, forKey: .assignmentMinutes) ?? 30
+        jointQuotas = try c.decodeIfPresent([JointQuotaSpec].self, forKey: .jointQuotas) ?? []
+        speakerCap = try c.decodeIfPresent(Double.self, forKey: .speakerCap) ?? Self.defaultSpeakerCap
+        targetHours = try c.decodeIfPresent(Double.self, forKey: .targetHours)
+        targetSpeakers = try c.decodeIfPresent(Int.self, forKey: .targetSpeakers)
+        overheadSecondsPerTake = try c.decodeIfPresent(Double.self, forKey: .overheadSecondsPerTake) ?? Self.defaultOverheadSecondsPerTake
     }
 
     /// Dimensions a campaign may set targets on.
@@ -75,6 +109,15 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         if !(1...1440).contains(assignmentMinutes) { throw bad("assignment_minutes must lie between 1 and 1440") }
         if let unknown = dimensions.keys.first(where: { !Self.dimensionNames.contains($0) }) {
             throw bad("unknown dimension \"\(unknown)\"; dimensions are \(Self.dimensionNames.joined(separator: ", "))")
+        }
+        if !(speakerCap > 0 && speakerCap <= 1) { throw bad("speaker_cap must be a share above 0 and at most 1 (0.02 for 2 %)") }
+        if let targetHours, !(targetHours > 0) { throw bad("target_hours must be positive") }
+        if let targetSpeakers, targetSpeakers <= 0 { throw bad("target_speakers must be positive") }
+        if !(0...3600).contains(overheadSecondsPerTake) { throw bad("overhead_seconds_per_take must lie between 0 and 3600") }
+        do {
+            try QuotaPlan.validate(self)
+        } catch {
+            throw bad(error.message)
         }
         do { try rules.validate() } catch { throw bad("rules: \(error.message)") }
     }
@@ -101,25 +144,55 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
 
 /// Targets on one diversity dimension.
 public struct DimensionSpec: Sendable, Codable, Equatable {
-    /// The values workers may fall in; a worker outside them is counted as "other".
+    /// The values workers may fall in; a declared value outside them is counted as `other`,
+    /// no value at all as `undeclared`.
     public var values: [String]?
-    /// Targets per value.
+    /// What the targets count (accepted recordings by default).
+    public var unit: QuotaUnit?
+    /// Targets per value; `"*"` applies to every value without a target of its own.
     public var targets: [String: QuotaTarget]?
 
-    public init(values: [String]? = nil, targets: [String: QuotaTarget]? = nil) {
+    public init(values: [String]? = nil, unit: QuotaUnit? = nil, targets: [String: QuotaTarget]? = nil) {
         self.values = values
+        self.unit = unit
         self.targets = targets
     }
 }
 
-/// A quota target: a count or a share of accepted recordings, with bounds.
+/// Targets on a combination of dimensions; a cell's key joins its values with `/` in the
+/// order of `dimensions` (`belge/female` for accent × gender).
+public struct JointQuotaSpec: Sendable, Codable, Equatable {
+    public var dimensions: [String]
+    public var unit: QuotaUnit?
+    public var targets: [String: QuotaTarget]
+
+    public init(dimensions: [String], unit: QuotaUnit? = nil, targets: [String: QuotaTarget]) {
+        self.dimensions = dimensions
+        self.unit = unit
+        self.targets = targets
+    }
+}
+
+/// What a quota counts.
+public enum QuotaUnit: String, Sendable, Codable, CaseIterable {
+    /// Accepted recordings.
+    case recordings
+    /// Hours of accepted audio.
+    case hours
+    /// Distinct speakers with an accepted recording.
+    case speakers
+}
+
+/// A quota target: a `count` (in the quota's unit) or a `share` of the campaign's planned total,
+/// with bounds in the same terms (a count's bounds are counts, a share's are shares). The
+/// cell stops being assigned at `max`, or at the target when there is no `max`.
 public struct QuotaTarget: Sendable, Codable, Equatable {
-    public var count: Int?
+    public var count: Double?
     public var share: Double?
     public var min: Double?
     public var max: Double?
 
-    public init(count: Int? = nil, share: Double? = nil, min: Double? = nil, max: Double? = nil) {
+    public init(count: Double? = nil, share: Double? = nil, min: Double? = nil, max: Double? = nil) {
         self.count = count
         self.share = share
         self.min = min

@@ -55,6 +55,16 @@ public enum AssignmentState: String, Sendable, Codable {
 /// The noise condition a worker declares for a take (`X-Noise-Condition`).
 public enum NoiseCondition: String, Sendable, Codable, CaseIterable {
     case quiet, indoor, outdoor, vehicle
+
+    /// The measured classes a take declared in this condition may plausibly have; any other
+    /// counts as a mismatch in reports.
+    public var expectedMeasurements: Set<MeasuredNoise> {
+        switch self {
+        case .quiet: return [.quiet]
+        case .indoor: return [.quiet, .moderate]
+        case .outdoor, .vehicle: return [.moderate, .noisy]
+        }
+    }
 }
 
 /// Where a recording stands.
@@ -159,8 +169,14 @@ public protocol ParloirStore: Sendable {
     func memberCount(role: Role) async throws -> Int
 
     /// The worker's open, unexpired assignment in the campaign, or a new one on the prompt that
-    /// most needs speakers and that this worker has not recorded; nil when none is left.
-    func assign(campaign: Campaign, workerID: String, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)?
+    /// most needs speakers and that this worker has not recorded; nil when none is left. A new
+    /// assignment is refused (`quota_full`, `speaker_cap`) when the worker's cell is full or
+    /// the worker reached the per-speaker cap; the check and the assignment are one transaction.
+    func assign(campaign: Campaign, worker: Member, noise: NoiseCondition?, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)?
+    /// Every campaign, oldest first.
+    func campaigns() async throws -> [Campaign]
+    /// The stored figures of a campaign's report.
+    func reportInputs(campaign: Campaign, now: Date) async throws -> ReportInputs
     func assignment(id: String) async throws -> Assignment?
 
     func recording(id: String) async throws -> Recording?

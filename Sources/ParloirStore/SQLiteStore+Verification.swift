@@ -113,6 +113,18 @@ extension SQLiteStore: VerificationStore {
         }
     }
 
+    public func releaseTask(taskID: String, verifierID: String, now: Date) async throws {
+        try await write { db in
+            let task = try Self.leasedTask(db, taskID: taskID, verifierID: verifierID, now: now)
+            // A gold item served to this verifier only has no queue to go back to.
+            if TaskKind(rawValue: task["kind"]) == .gold {
+                try db.execute(sql: "DELETE FROM task WHERE id = ?", arguments: [taskID])
+            } else {
+                try db.execute(sql: "UPDATE task SET state = 'queued', verifier_id = NULL, lease_expires_at = NULL WHERE id = ?", arguments: [taskID])
+            }
+        }
+    }
+
     public func submitResult(taskID: String, verifierID: String, result: VerifierResult, now: Date) async throws -> RecordingOutcome? {
         let tags = String(decoding: try Self.encoder.encode(result.tags), as: UTF8.self)
         return try await write { db in

@@ -122,6 +122,7 @@ public final class SQLiteStore: ParloirStore {
                 CREATE TABLE gold (recording_id TEXT PRIMARY KEY REFERENCES recording(id), verdict TEXT NOT NULL, transcript TEXT);
                 """)
         }
+        migrator.registerMigration("quotas", migrate: migrateQuotas)
         return migrator
     }
 
@@ -164,7 +165,7 @@ public final class SQLiteStore: ParloirStore {
         }
     }
 
-    private static func campaign(from row: Row) throws -> Campaign {
+    static func campaign(from row: Row) throws -> Campaign {
         let spec = try decoder.decode(CampaignSpec.self, from: Data((row["spec"] as String).utf8))
         return Campaign(id: row["id"], spec: spec, createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
@@ -216,42 +217,6 @@ public final class SQLiteStore: ParloirStore {
 
     // MARK: Assignments
 
-    public func assign(campaign: Campaign, workerID: String, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)? {
-        let nowValue = now.timeIntervalSince1970
-        return try await pool.write { db in
-            if let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id
-                WHERE a.worker_id = ? AND a.campaign_id = ? AND a.state = 'open' AND a.expires_at > ? AND a.takes < ?
-                ORDER BY a.created_at LIMIT 1
-                """), arguments: [workerID, campaign.id, nowValue, Assignment.maxTakes]) {
-                return (Self.assignment(from: row), false)
-            }
-            // The prompt that most needs speakers: accepted speakers plus assignments under way,
-            // fewest first, among prompts this worker has not been given before (a worker
-            // records a prompt once; one that expired unrecorded is not offered to them again).
-            guard let prompt = try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT p.id, p.text, p.accepted_speakers + COALESCE(o.n, 0) AS load
-                FROM prompt p
-                LEFT JOIN (SELECT prompt_id, COUNT(*) AS n FROM assignment
-                           WHERE campaign_id = :campaign AND state = 'open' AND expires_at > :now GROUP BY prompt_id) o
-                       ON o.prompt_id = p.id
-                WHERE p.campaign_id = :campaign
-                  AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.worker_id = :worker AND a.prompt_id = p.id)
-                  AND load < :wanted
-                ORDER BY load, p.id LIMIT 1
-                """), arguments: ["now": nowValue, "campaign": campaign.id, "worker": workerID, "wanted": campaign.spec.speakersPerPrompt])
-            else { return nil }
-            let expires = now.addingTimeInterval(Double(campaign.spec.assignmentMinutes) * 60)
-            try db.cachedStatement(sql: """
-                INSERT INTO assignment (id, campaign_id, prompt_id, worker_id, created_at, expires_at, takes, state)
-                VALUES (?, ?, ?, ?, ?, ?, 0, 'open')
-                """).execute(arguments: [id, campaign.id, prompt["id"] as Int64, workerID, nowValue, expires.timeIntervalSince1970])
-            let assignment = Assignment(id: id, campaignID: campaign.id, promptID: prompt["id"], promptText: prompt["text"],
-                                        workerID: workerID, createdAt: now, expiresAt: expires, takes: 0, state: .open)
-            return (assignment, true)
-        }
-    }
-
     public func assignment(id: String) async throws -> Assignment? {
         try await pool.read { db in
             try Row.fetchOne(try db.cachedStatement(sql: """
@@ -260,7 +225,7 @@ public final class SQLiteStore: ParloirStore {
         }
     }
 
-    private static func assignment(from row: Row) -> Assignment {
+    static func assignment(from row: Row) -> Assignment {
         Assignment(id: row["id"], campaignID: row["campaign_id"], promptID: row["prompt_id"], promptText: row["prompt_text"],
                    workerID: row["worker_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
                    expiresAt: Date(timeIntervalSince1970: row["expires_at"]), takes: row["takes"],
@@ -299,14 +264,21 @@ public final class SQLiteStore: ParloirStore {
                 throw ParloirError.conflict("duplicate", "this audio was already uploaded")
             }
             let takeNumber = assignment.takes + 1
+            // The worker's cells come with the assignment (their profile when it was made); the
+            // noise condition declared with the take wins over the one declared when assigned.
+            let metrics = recording.report.metrics
             try db.cachedStatement(sql: """
                 INSERT INTO recording (id, assignment_id, campaign_id, prompt_id, worker_id, sha256, byte_count, content_type,
-                    noise_condition, take, status, verdict, report, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [recording.id, recording.assignmentID, recording.campaignID, recording.promptID, recording.workerID,
+                    noise_condition, take, status, verdict, report, created_at,
+                    accent, region, gender, age_band, duration_s, snr_db, measured_noise)
+                SELECT ?, a.id, ?, ?, ?, ?, ?, ?, COALESCE(?, a.noise_condition), ?, ?, ?, ?, ?,
+                    a.accent, a.region, a.gender, a.age_band, ?, ?, ?
+                FROM assignment a WHERE a.id = ?
+                """).execute(arguments: [recording.id, recording.campaignID, recording.promptID, recording.workerID,
                                  recording.sha256, recording.byteCount, recording.contentType, recording.noiseCondition?.rawValue,
                                  takeNumber, recording.status.rawValue, recording.report.verdict.rawValue, report,
-                                 recording.createdAt.timeIntervalSince1970])
+                                 recording.createdAt.timeIntervalSince1970,
+                                 metrics.durationS, metrics.snrDB, MeasuredNoise.classify(metrics)?.rawValue, recording.assignmentID])
             let finished = recording.status == .accepted || takeNumber >= Assignment.maxTakes
             try db.cachedStatement(sql: "UPDATE assignment SET takes = ?, state = ? WHERE id = ?").execute(arguments: [takeNumber, finished ? "finished" : "open", assignment.id])
             if recording.status == .accepted {

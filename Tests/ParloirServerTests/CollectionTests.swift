@@ -271,7 +271,7 @@ struct CollectionTests {
             let worker = try await session.addWorker()
             let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
             let campaign = try #require(try await store.campaign(id: campaignID))
-            let old = try #require(try await store.assign(campaign: campaign, workerID: worker.id, now: Date(timeIntervalSinceNow: -7200), id: "asg-old"))
+            let old = try #require(try await store.assign(campaign: campaign, worker: Member(id: worker.id, role: .worker, profile: WorkerProfile(), createdAt: Date()), noise: nil, now: Date(timeIntervalSinceNow: -7200), id: "asg-old"))
             let answer = try await session.upload(old.assignment.id, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"))
             #expect(answer.status == 409 && answer.errorCode == "assignment_expired")
         }

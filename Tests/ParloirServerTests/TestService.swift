@@ -81,15 +81,18 @@ struct Session: Sendable {
     }
 
     /// A campaign with `prompts` prompts, `speakers` speakers wanted per prompt.
+    /// `extra` is more of the spec, in YAML; the per-speaker cap is lifted unless it sets one.
     func smallCampaign(name: String = "essai-\(UUID().uuidString.prefix(8))", prompts: [String], speakers: Int = 2,
-                       minutes: Int = 30, rules: String = "") async throws -> String {
+                       minutes: Int = 30, rules: String = "", extra: String = "") async throws -> String {
         let id = try await createCampaign("""
             name: \(name)
             purpose: Des phrases pour tester la collecte de Parloir de bout en bout.
             speakers_per_prompt: \(speakers)
             piece_rate_cents: 15
             assignment_minutes: \(minutes)
+            \(extra.contains("speaker_cap") ? "" : "speaker_cap: 1")
             \(rules)
+            \(extra)
             """)
         let answer = try await request(.post, "/v1/campaigns/\(id)/prompts", token: adminToken,
                                        body: Data(prompts.joined(separator: "\n").utf8), headers: ["Content-Type": "text/plain"])
@@ -98,8 +101,9 @@ struct Session: Sendable {
     }
 
     /// Adds a worker who consented; returns (id, token).
-    func addWorker(accent: String = "parisien", region: String = "ile-de-france", consent: Bool = true) async throws -> (id: String, token: String) {
-        var profile: [String: Any] = ["accent": accent, "region": region, "gender": "female", "age_band": "25-34", "native_language": "fr"]
+    func addWorker(accent: String = "parisien", region: String = "ile-de-france", gender: String = "female",
+                   consent: Bool = true) async throws -> (id: String, token: String) {
+        var profile: [String: Any] = ["accent": accent, "region": region, "gender": gender, "age_band": "25-34", "native_language": "fr"]
         if consent { profile["consent_at"] = "2026-01-01T00:00:00Z" }
         let answer = try await json(.post, "/v1/members", token: adminToken, ["role": "worker", "profile": profile])
         #expect(answer.status == 201)
@@ -107,13 +111,14 @@ struct Session: Sendable {
     }
 
     /// A new (or the open) assignment of the worker: its id.
-    func openAssignment(campaign: String, token: String) async throws -> String {
-        try #require(try await assignment(campaign: campaign, token: token)["assignment_id"] as? String)
+    func openAssignment(campaign: String, token: String, noise: String? = nil) async throws -> String {
+        let answer = try await assignment(campaign: campaign, token: token, noise: noise)
+        return try #require(answer["assignment_id"] as? String, "\(String(decoding: answer.body, as: UTF8.self))")
     }
 
     /// Uploads a corpus sample on the worker's next assignment.
-    func record(_ sample: String, campaign: String, token: String) async throws -> Answer {
-        try await upload(try await openAssignment(campaign: campaign, token: token), token: token, audio: try TestService.sample(sample))
+    func record(_ sample: String, campaign: String, token: String, noise: String? = nil) async throws -> Answer {
+        try await upload(try await openAssignment(campaign: campaign, token: token, noise: noise), token: token, audio: try TestService.sample(sample))
     }
 
     /// Adds a member of `role` with an empty profile; returns (id, token).
@@ -123,8 +128,15 @@ struct Session: Sendable {
         return (try #require(answer["id"] as? String), try #require(answer["token"] as? String))
     }
 
-    func assignment(campaign: String, token: String) async throws -> Answer {
-        try await request(.post, "/v1/campaigns/\(campaign)/assignments", token: token)
+    func assignment(campaign: String, token: String, noise: String? = nil) async throws -> Answer {
+        try await request(.post, "/v1/campaigns/\(campaign)/assignments", token: token, headers: noise.map { ["X-Noise-Condition": $0] } ?? [:])
+    }
+
+    /// The campaign's report, decoded.
+    func report(_ campaign: String) async throws -> CampaignReport {
+        let answer = try await request(.get, "/v1/campaigns/\(campaign)/report", token: adminToken)
+        #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
+        return try CampaignReport.decoder.decode(CampaignReport.self, from: answer.body)
     }
 
     func upload(_ assignment: String, token: String, audio: Data, type: String = "audio/wav", headers: [String: String] = [:]) async throws -> Answer {

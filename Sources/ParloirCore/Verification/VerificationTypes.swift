@@ -184,6 +184,8 @@ public protocol VerificationStore: ParloirStore {
     func claimTask(verifierID: String, now: Date, lease: TimeInterval, taskID: String) async throws -> ClaimedTask?
     /// The recording's blob name when `verifierID` holds a live lease on the task.
     func leasedRecording(taskID: String, verifierID: String, now: Date) async throws -> Recording
+    /// Gives a leased task back to the queue (the verifier stopped before answering).
+    func releaseTask(taskID: String, verifierID: String, now: Date) async throws
     /// Records a result on a leased task and settles the recording when all its tasks are done.
     func submitResult(taskID: String, verifierID: String, result: VerifierResult, now: Date) async throws -> RecordingOutcome?
     func createAppeal(recordingID: String, workerID: String, comment: String?, now: Date, taskID: String) async throws -> Appeal

@@ -4,12 +4,14 @@ import NIOCore
 import Hummingbird
 import ParloirCore
 
-/// `POST /v1/campaigns/{id}/assignments` (worker): the next prompt to record.
+/// `POST /v1/campaigns/{id}/assignments` (worker): the next prompt to record. The worker may
+/// declare the noise condition they are about to record in (`X-Noise-Condition`), which puts
+/// the assignment in that noise cell; a full cell or the per-speaker cap answers 409.
 struct AssignmentRoutes {
     let store: any ParloirStore
 
     func register(on group: RouterGroup<ParloirContext>) {
-        group.post("campaigns/:campaign/assignments") { _, context in try await assign(context) }
+        group.post("campaigns/:campaign/assignments") { request, context in try await assign(request, context) }
     }
 
     struct AssignmentBody: Encodable {
@@ -33,14 +35,15 @@ struct AssignmentRoutes {
         }
     }
 
-    func assign(_ context: ParloirContext) async throws -> Response {
+    func assign(_ request: Request, _ context: ParloirContext) async throws -> Response {
         let worker = try context.member(.worker)
+        let noise = try RecordingRoutes.declaredNoise(request)
         let campaignID = try context.parameters.require("campaign")
         guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
         guard worker.profile.consentAt != nil else {
             throw ParloirError.forbidden("the worker has not consented to the campaign's terms (profile consent_at)")
         }
-        guard let (assignment, created) = try await store.assign(campaign: campaign, workerID: worker.id, now: Date(), id: Identifiers.make("asg")) else {
+        guard let (assignment, created) = try await store.assign(campaign: campaign, worker: worker, noise: noise, now: Date(), id: Identifiers.make("asg")) else {
             throw ParloirError.conflict("no_prompt_available", "every prompt of this campaign has its speakers, or this worker has recorded them all")
         }
         let body = AssignmentBody(

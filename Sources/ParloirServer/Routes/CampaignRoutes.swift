@@ -4,13 +4,32 @@ import NIOCore
 import Hummingbird
 import ParloirCore
 
-/// `POST /v1/campaigns` and `POST /v1/campaigns/{id}/prompts` (admin).
+/// `POST /v1/campaigns`, `GET /v1/campaigns`, `POST /v1/campaigns/{id}/prompts` and
+/// `GET /v1/campaigns/{id}/report` (admin).
 struct CampaignRoutes {
     let store: any ParloirStore
 
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("campaigns") { request, context in try await create(request, context) }
         group.post("campaigns/:campaign/prompts") { request, context in try await importPrompts(request, context) }
+        group.get("campaigns") { _, context in try await list(context) }
+        group.get("campaigns/:campaign/report") { _, context in try await report(context) }
+    }
+
+    func list(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        struct ListBody: Encodable { let campaigns: [CampaignBody] }
+        return try JSONResponse.make(ListBody(campaigns: try await store.campaigns().map(CampaignBody.init)))
+    }
+
+    /// Totals, quota fill, verification, noise and per-worker figures (see `CampaignReport`).
+    func report(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaignID = try context.parameters.require("campaign")
+        guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
+        let now = Date()
+        let report = CampaignReport(campaign: campaign, inputs: try await store.reportInputs(campaign: campaign, now: now), now: now)
+        return JSONResponse.make(body: try CampaignReport.encoder.encode(report), status: .ok)
     }
 
     struct CampaignBody: Encodable {

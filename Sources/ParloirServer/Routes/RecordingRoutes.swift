@@ -51,13 +51,7 @@ struct RecordingRoutes {
         guard let declaredType, let contentType = Self.audioTypes[declaredType] else {
             throw ParloirError.unsupportedMediaType(declaredType, accepted: ["audio/wav", "audio/flac", "audio/ogg", "audio/mpeg"])
         }
-        var noise: NoiseCondition?
-        if let declared = request.headers[Self.noiseCondition] {
-            guard let condition = NoiseCondition(rawValue: declared.lowercased()) else {
-                throw ParloirError.badRequest("X-Noise-Condition must be one of quiet, indoor, outdoor, vehicle", code: "invalid_noise_condition")
-            }
-            noise = condition
-        }
+        let noise = try Self.declaredNoise(request)
         if let conflict = assignment.uploadConflict(at: started) { throw conflict }
         guard let campaign = try await store.campaign(id: assignment.campaignID) else { throw ParloirError.notFound("campaign \(assignment.campaignID)") }
 
@@ -129,6 +123,16 @@ struct RecordingRoutes {
         }
         metrics.recordUpload(verdict: report.verdict.rawValue, reasons: report.reasons.map(\.code.rawValue), bytes: writer.byteCount)
         return JSONResponse.make(body: body, status: status)
+    }
+
+    /// The noise condition declared in `X-Noise-Condition`, if any.
+    static func declaredNoise(_ request: Request) throws -> NoiseCondition? {
+        guard let declared = request.headers[noiseCondition] else { return nil }
+        guard let condition = NoiseCondition(rawValue: declared.lowercased()) else {
+            throw ParloirError.badRequest("X-Noise-Condition must be one of \(NoiseCondition.allCases.map(\.rawValue).joined(separator: ", "))",
+                                          code: "invalid_noise_condition")
+        }
+        return condition
     }
 
     /// Threads that wait on the disk for blob fsyncs: more than the cores, since they mostly wait.

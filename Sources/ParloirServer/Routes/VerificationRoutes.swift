@@ -14,6 +14,7 @@ import Transcripts
 /// - `POST /v1/verification/claim` (verifier): the next task, leased for ten minutes, or 204.
 /// - `GET /v1/verification/tasks/{id}/audio` (the lease holder).
 /// - `POST /v1/verification/tasks/{id}/result` (the lease holder): `{verdict, transcript, tags, unusable_reason}`.
+/// - `POST /v1/verification/tasks/{id}/release` (the lease holder): back to the queue, unanswered.
 /// - `POST /v1/recordings/{id}/appeal` (its worker): `{comment?}`, within 14 days, once.
 /// - `GET /v1/campaigns/{id}/quality` (admin): estimated rate of wrong transcripts with its interval.
 struct VerificationRoutes {
@@ -26,6 +27,7 @@ struct VerificationRoutes {
         group.post("verification/claim") { _, context in try await claim(context) }
         group.get("verification/tasks/:task/audio") { _, context in try await audio(context) }
         group.post("verification/tasks/:task/result") { request, context in try await result(request, context) }
+        group.post("verification/tasks/:task/release") { _, context in try await release(context) }
         group.post("recordings/:recording/appeal") { request, context in try await appeal(request, context) }
         group.get("campaigns/:campaign/quality") { _, context in try await quality(context) }
         group.post("verification/gold") { request, context in try await gold(request, context) }
@@ -121,6 +123,13 @@ struct VerificationRoutes {
         let outcome = try await store.submitResult(taskID: taskID, verifierID: verifier.id, result: result, now: Date())
         return JSONResponse.make(.fields(["task_id": .string(taskID), "recorded": .bool(true),
                                       "outcome": outcome.map { .string($0.rawValue) } ?? .null]))
+    }
+
+    func release(_ context: ParloirContext) async throws -> Response {
+        let verifier = try context.member(.verifier)
+        let taskID = try context.parameters.require("task")
+        try await store.releaseTask(taskID: taskID, verifierID: verifier.id, now: Date())
+        return JSONResponse.make(.fields(["task_id": .string(taskID), "released": .bool(true)]))
     }
 
     struct AppealBody: Decodable { let comment: String? }
