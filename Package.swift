@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "ParloirTerminal",
-            dependencies: ["AudioQC"],
+            dependencies: ["AudioQC", "ParloirCore", "Transcripts"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -118,7 +118,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ParloirTerminalTests",
-            dependencies: ["ParloirTerminal", "AudioQC"],
+            dependencies: ["ParloirTerminal", "AudioQC", "ParloirCore", "Transcripts"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

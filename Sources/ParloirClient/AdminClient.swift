@@ -23,6 +23,11 @@ public struct AdminClient: Sendable {
 
     /// Sends a request; returns the body of a 2xx answer, or throws the service's error message.
     public func send(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil) async throws(ClientError) -> Data {
+        try await exchange(method, path, body: body, contentType: contentType).body
+    }
+
+    /// Sends a request; returns the body of a 2xx answer with its status and content type.
+    public func exchange(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil) async throws(ClientError) -> (body: Data, status: Int, contentType: String?) {
         guard let url = URL(string: path, relativeTo: server) else { throw ClientError(message: "bad path \(path)", status: nil) }
         var request = URLRequest(url: url)
         request.httpMethod = method
@@ -44,7 +49,7 @@ public struct AdminClient: Sendable {
             }
             throw ClientError(message: "HTTP \(status)", status: status)
         }
-        return data
+        return (data, status, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type"))
     }
 }
 

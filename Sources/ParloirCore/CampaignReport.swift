@@ -46,10 +46,10 @@ public struct CampaignReport: Sendable, Codable, Equatable {
         public var takes: Int
     }
 
-    /// Takes with a figure in `[lower, upper)`; the first bin is open below, the last above.
+    /// Takes with a figure in `[lower, upper)`; the first bin has no lower edge, the last no upper.
     public struct HistogramBin: Sendable, Codable, Equatable {
-        public var lower: Double
-        public var upper: Double
+        public var lower: Double?
+        public var upper: Double?
         public var takes: Int
     }
 
@@ -269,16 +269,13 @@ extension CampaignReport {
     static func histogram(_ values: [Double], from lower: Double, to upper: Double, step: Double) -> [HistogramBin] {
         let count = Int(((upper - lower) / step).rounded()) + 2
         var bins = (0..<count).map { index in
-            HistogramBin(lower: index == 0 ? -.infinity : lower + Double(index - 1) * step,
-                         upper: index == count - 1 ? .infinity : lower + Double(index) * step, takes: 0)
+            HistogramBin(lower: index == 0 ? nil : lower + Double(index - 1) * step,
+                         upper: index == count - 1 ? nil : lower + Double(index) * step, takes: 0)
         }
         for value in values where value.isFinite {
             let index = value < lower ? 0 : Swift.min(count - 1, Int((value - lower) / step) + 1)
             bins[index].takes += 1
         }
-        // JSON has no infinities: open ends are written as the finite edge of their neighbour.
-        bins[0].lower = lower
-        bins[count - 1].upper = upper
         return bins
     }
 
