@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Parloir's test command: installs what the tests use (libsndfile, FFTW, sox), then runs every test.
+# Parloir's test command: installs what the tests use (libsndfile, FFTW, sox, tmux for the terminal
+# clients), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 ensure_swift
-ensure_packages pkg-config libsndfile1-dev libfftw3-dev sox
+ensure_packages pkg-config libsndfile1-dev libfftw3-dev sox tmux
 swift build --build-tests
 swift test

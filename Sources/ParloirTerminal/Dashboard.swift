@@ -18,6 +18,8 @@ public enum Key: Sendable, Equatable {
     case tab, backTab, up, down, left, right, enter, escape, backspace, delete, home, end
     /// Ctrl-C, read as a byte in raw mode.
     case interrupt
+    /// A key Parloir does not use.
+    case unknown
 }
 
 /// What the dashboard shows and where the focus is; changed by keys.

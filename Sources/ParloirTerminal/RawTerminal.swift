@@ -116,12 +116,20 @@ public final class RawTerminal {
             case UInt8(ascii: "H"): return take(3, .home)
             case UInt8(ascii: "F"): return take(3, .end)
             case UInt8(ascii: "Z"): return take(3, .backTab)
-            case UInt8(ascii: "3") where bytes.count >= 4 && bytes[3] == UInt8(ascii: "~"): return take(4, .delete)
             default:
-                // An unknown sequence: drop it up to its final byte.
+                // `ESC [ n ~` (delete, home, end in their VT forms) or a sequence Parloir does
+                // not use: taken whole, up to its final byte.
                 let end = bytes.dropFirst(2).firstIndex { (0x40...0x7E).contains($0) } ?? (bytes.count - 1)
+                let parameter = String(decoding: bytes[2..<end], as: UTF8.self)
+                let final = bytes[end]
                 bytes.removeFirst(end + 1)
-                return .escape
+                guard final == UInt8(ascii: "~") else { return .unknown }
+                switch parameter {
+                case "3": return .delete
+                case "1", "7": return .home
+                case "4", "8": return .end
+                default: return .unknown
+                }
             }
         default:
             // One UTF-8 character: its length is in its first byte.

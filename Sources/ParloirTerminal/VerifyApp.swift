@@ -170,12 +170,17 @@ public struct VerifyApp {
         }
         play()
         var tags: [String] = []
+        var showMenu = true
         while true {
-            say(style.paint("  [a]", .bold) + " matches the prompt  " + style.paint("[e]", .bold) + " edit transcript  "
+            if showMenu { say(style.paint("  [a]", .bold) + " matches the prompt  " + style.paint("[e]", .bold) + " edit transcript  "
                 + style.paint("[t]", .bold) + " tags  " + style.paint("[u]", .bold) + " unusable  " + style.paint("[p]", .bold) + " play  "
                 + style.paint("[s]", .bold) + " skip  " + style.paint("[q]", .bold) + " quit"
-                + (tags.isEmpty ? "" : style.paint("   tags: " + tags.joined(separator: " "), .cyan)))
-            guard let key = terminal.readKey(timeout: 3600) else { continue }
+                + (tags.isEmpty ? "" : style.paint("   tags: " + tags.joined(separator: " "), .cyan))) }
+            guard let key = terminal.readKey(timeout: 3600) else {
+                showMenu = false
+                continue
+            }
+            showMenu = true
             var result: VerifierResult?
             switch key {
             case .character("a"):
@@ -199,6 +204,7 @@ public struct VerifyApp {
                 }
                 return key == .character("s") ? .next : .quit
             default:
+                showMenu = false
                 continue
             }
             guard let result else { continue }

@@ -97,10 +97,10 @@ import Testing
     }
 
     @Test func keysAreParsedFromTheirBytes() {
-        var bytes: [UInt8] = [27, 91, 65, 27, 91, 90, 9, 3, 0xC3, 0xA9, 113, 27, 91, 51, 126, 27]
+        var bytes: [UInt8] = [27, 91, 65, 27, 91, 90, 9, 3, 0xC3, 0xA9, 113, 27, 91, 51, 126, 27, 91, 52, 126, 27, 79, 72, 27, 91, 49, 53, 126, 27]
         var keys: [Key] = []
         while let key = RawTerminal.parse(&bytes) { keys.append(key) }
-        #expect(keys == [.up, .backTab, .tab, .interrupt, .character("é"), .character("q"), .delete, .escape])
+        #expect(keys == [.up, .backTab, .tab, .interrupt, .character("é"), .character("q"), .delete, .end, .home, .unknown, .escape])
     }
 
     @Test func textReportHasNoEscapesWithoutColourAndEverySection() throws {

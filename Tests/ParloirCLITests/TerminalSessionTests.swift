@@ -1,0 +1,222 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// `parloir report`, `parloir dashboard` and `parloir verify` against a running `parloir serve`,
+/// the interactive ones driven in a real terminal through tmux (`send-keys`, `capture-pane`).
+@Suite(.serialized) struct TerminalSessionTests {
+    /// Talks to the service to give it workers, takes and transcripts.
+    struct Seeder {
+        let server: String
+        let admin: String
+
+        func call(_ method: String, _ path: String, token: String, body: Data? = nil, type: String = "application/json",
+                  headers: [String: String] = [:]) async throws -> (status: Int, json: [String: Any]) {
+            var request = URLRequest(url: URL(string: server + path)!)
+            request.httpMethod = method
+            request.httpBody = body
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            request.setValue(type, forHTTPHeaderField: "Content-Type")
+            for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        }
+
+        func member(_ role: String, profile: [String: Any] = [:]) async throws -> String {
+            let body = try JSONSerialization.data(withJSONObject: ["role": role, "profile": profile])
+            return try #require(try await call("POST", "/v1/members", token: admin, body: body).json["token"] as? String)
+        }
+
+        func campaign() async throws -> String {
+            let list = try await call("GET", "/v1/campaigns", token: admin).json["campaigns"] as? [[String: Any]]
+            return try #require(list?.first?["id"] as? String)
+        }
+
+        /// Records `sample` (made unique by `variant`, so it is not a duplicate) on a new assignment.
+        func take(_ sample: String, variant: UInt8, campaign: String, token: String) async throws -> [String: Any] {
+            let assignment = try await call("POST", "/v1/campaigns/\(campaign)/assignments", token: token, headers: ["X-Noise-Condition": "indoor"])
+            let id = try #require(assignment.json["assignment_id"] as? String)
+            var audio = try Data(contentsOf: AnalyzeCommandTests.root.appendingPathComponent("corpora/samples/\(sample)"))
+            audio[audio.count - 1] ^= variant
+            return try await call("PUT", "/v1/assignments/\(id)/recording", token: token, body: audio, type: "audio/wav").json
+        }
+    }
+
+    /// A tmux server of its own running one command in a window of the given size.
+    final class Tmux {
+        let socket = "parloir-test-\(UUID().uuidString.prefix(8))"
+
+        init(width: Int, height: Int, command: String) throws {
+            #expect(try run(["new-session", "-d", "-s", "t", "-x", String(width), "-y", String(height), command]).status == 0)
+        }
+
+        static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+        /// Runs tmux and waits for it with `waitpid`. Not `Process`: the server that
+        /// `new-session` leaves behind inherits what `Process` watches to learn that its child
+        /// ended, so `waitUntilExit` would wait for the server.
+        @discardableResult
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let capture = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UUID().uuidString).out").path
+            defer { try? FileManager.default.removeItem(atPath: capture) }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 1, capture, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            let argv = (["/usr/bin/tmux", "-L", socket, "-f", "/dev/null"] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv, environ) == 0 else { return (-1, "cannot start tmux") }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            let output = (try? String(contentsOfFile: capture, encoding: .utf8)) ?? ""
+            return ((status >> 8) & 0xFF, output)
+        }
+
+        func keys(_ keys: String...) throws { try run(["send-keys", "-t", "t"] + keys) }
+        func type(_ text: String) throws { try run(["send-keys", "-t", "t", "-l", text]) }
+        func screen() throws -> String { try run(["capture-pane", "-p", "-t", "t"]).output }
+
+        /// The screen once it contains `text` (waiting up to `seconds`).
+        @discardableResult
+        func wait(for text: String, seconds: Double = 15) throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = try screen()
+                if last.contains(text) { return last }
+                usleep(100_000)
+            }
+            Issue.record("the terminal never showed \"\(text)\"; it shows:\n\(last)")
+            return last
+        }
+
+        deinit { _ = try? run(["kill-server"]) }
+    }
+
+    static func seeded() async throws -> (ServiceCommandTests.RunningService, Seeder, String) {
+        let service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
+        let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let seeder = Seeder(server: service.server, admin: admin)
+        let campaign = try await seeder.campaign()
+        let asr = try await seeder.member("asr")
+        var variant: UInt8 = 1
+        for (accent, gender) in [("belge", "female"), ("quebecois", "male"), ("parisien", "female")] {
+            let worker = try await seeder.member("worker", profile: ["accent": accent, "gender": gender, "age_band": "25-34", "consent_at": "2026-01-01T00:00:00Z"])
+            for sample in ["clean_fr-be_2.wav", "too_short.wav"] {
+                let answer = try await seeder.take(sample, variant: variant, campaign: campaign, token: worker)
+                variant += 1
+                if let id = answer["recording_id"] as? String, answer["verdict"] as? String == "accept" {
+                    // An ASR engine that heard something else: the take goes to a verifier.
+                    let body = try JSONSerialization.data(withJSONObject: ["engine": "test-asr", "text": "allume la lampe du salon"])
+                    #expect(try await seeder.call("POST", "/v1/recordings/\(id)/asr", token: asr, body: body).status == 201)
+                }
+            }
+        }
+        return (service, seeder, campaign)
+    }
+
+    @Test func reportPrintsTextJSONAndMarkdown() async throws {
+        let (service, _, campaign) = try await Self.seeded()
+        let json = try service.admin(["report", "--campaign", campaign, "--format", "json"])
+        #expect(json.status == 0, "\(json.error)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let totals = try #require(object["totals"] as? [String: Any])
+        #expect(totals["takes"] as? Int == 6 && totals["accepted"] as? Int == 3 && totals["speakers"] as? Int == 3)
+
+        let text = try service.admin(["report", "--campaign", "assistant-maison"])
+        #expect(text.status == 0)
+        #expect(!text.output.contains("\u{1B}"), "no escape codes in a pipe")
+        #expect(text.output.contains("Quota: accent (recordings)") && text.output.contains("too_short"))
+
+        let markdown = try service.admin(["report", "--format", "markdown"])
+        #expect(markdown.output.hasPrefix("# Campaign assistant-maison"))
+        // One accepted take, and the assignment of the rejected one still open.
+        #expect(markdown.output.contains("| belge | 83 | 55 | 138 | 1 | 1 | under |"))
+
+        let unknown = try service.admin(["report", "--campaign", "nulle-part"])
+        #expect(unknown.status == 2 && unknown.error.contains("no campaign \"nulle-part\""))
+        #expect(try service.admin(["report", "--format", "yaml"]).status == 2)
+        #expect(service.stop() == 0)
+    }
+
+    @Test func dashboardRunsInATerminalAndGivesItBack() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, _, _) = try await Self.seeded()
+        let folder = service.directory
+        let command = "stty -g > \(folder)/before; \(AnalyzeCommandTests.binary) dashboard --server \(service.server) --data-dir \(folder); "
+            + "echo EXITED $?; stty -g > \(folder)/after; sleep 120"
+        for quit in ["q", "C-c"] {
+            let tmux = try Tmux(width: 80, height: 24, command: command)
+            let screen = try tmux.wait(for: "Workers")
+            for title in ["Uploads per minute", "Verdicts", "SNR (dB)", "Duration (s)", "Quotas", "Verification"] {
+                #expect(screen.contains(title), "\(title)")
+            }
+            #expect(screen.contains("takes 6 · accepted 50.0 %"))
+            #expect(screen.contains("┏━ Quotas"))
+            try tmux.keys("Tab")
+            try tmux.wait(for: "┏━ Verification")
+            try tmux.run(["resize-window", "-t", "t", "-x", "120", "-y", "40"])
+            let wide = try tmux.wait(for: "┌─ Duration (s), all takes ─────────────────")
+            #expect(wide.split(separator: "\n").count >= 39)
+            try tmux.keys(quit)
+            try tmux.wait(for: "EXITED 0")
+            #expect(try tmux.screen().contains("Verdicts") == false, "the main screen is back")
+            usleep(200_000)
+            let before = try String(contentsOfFile: folder + "/before", encoding: .utf8)
+            let after = try String(contentsOfFile: folder + "/after", encoding: .utf8)
+            #expect(before == after, "terminal settings restored after \(quit)")
+        }
+        #expect(service.stop() == 0)
+    }
+
+    @Test func verifyTakesAnEditedTranscriptAndGivesTheLeaseBackOnCtrlC() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, seeder, campaign) = try await Self.seeded()
+        let verifier = try await seeder.member("verifier")
+        let tokenFile = service.directory + "/verifier.token"
+        try Data(verifier.utf8).write(to: URL(fileURLWithPath: tokenFile))
+        let tmux = try Tmux(width: 120, height: 40, command: "\(AnalyzeCommandTests.binary) verify --server \(service.server) --token-file \(tokenFile) "
+                            + "--player none --audio-dir \(service.directory)/audio; echo EXITED $?; sleep 120")
+        let first = try tmux.wait(for: "[a] matches the prompt")
+        #expect(first.contains("prompt  ") && first.contains("ASR     allume la lampe du salon"))
+        #expect(first.contains("{+allume+}"))
+        #expect(first.contains("audio saved to \(service.directory)/audio/tsk-"))
+
+        try tmux.keys("e")
+        try tmux.wait(for: "transcript> allume la lampe du salon")
+        try tmux.keys("End")
+        for _ in 0..<"lampe du salon".count { try tmux.keys("BSpace") }
+        try tmux.type("lumière de la cuisine")
+        try tmux.wait(for: "transcript> allume la lumière de la cuisine")
+        try tmux.keys("Enter")
+        try tmux.wait(for: "✓ recorded")
+
+        // The next task comes on screen; Ctrl-C gives it back.
+        var screen = ""
+        for _ in 0..<50 {
+            screen = try tmux.screen()
+            if screen.components(separatedBy: "[s] skip").count == 3 { break }
+            usleep(100_000)
+        }
+        let ids = screen.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("Task ") else { return nil }
+            return line.split(separator: " ").dropFirst().first.map(String.init)
+        }
+        #expect(ids.count == 2)
+        try tmux.keys("C-c")
+        try tmux.wait(for: "EXITED 0")
+        #expect(try tmux.screen().contains("task given back to the queue"))
+        let claim = try await seeder.call("POST", "/v1/verification/claim", token: verifier)
+        #expect(claim.json["task_id"] as? String == ids.last, "the released task is claimable again")
+
+        let verifiers = try await seeder.call("GET", "/v1/verification/verifiers", token: seeder.admin).json["verifiers"] as? [[String: Any]]
+        #expect(verifiers?.first?["reviews"] as? Int == 1)
+        let report = try await seeder.call("GET", "/v1/campaigns/\(campaign)/report", token: seeder.admin).json
+        #expect(((report["verification"] as? [String: Any])?["backlog_total"] as? Int ?? 0) >= 2)
+        #expect(service.stop() == 0)
+    }
+}
