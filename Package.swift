@@ -33,6 +33,19 @@ let package = Package(
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(
+            name: "ParloirExport",
+            dependencies: [
+                "ParloirCore", "AudioQC", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
             name: "CFFTW3",
             pkgConfig: "fftw3f",
             providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]
@@ -105,6 +118,8 @@ let package = Package(
                 "ParloirCore",
                 "ParloirServer",
                 "ParloirClient",
+                "ParloirExport",
+                "ParloirStore",
                 "Transcripts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

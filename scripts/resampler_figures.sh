@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 ensure_swift
-ensure_packages pkg-config libsndfile1-dev libfftw3-dev sox
+ensure_packages pkg-config libsndfile1-dev libfftw3-dev zlib1g-dev sox
 swift build --build-tests >/dev/null
 PARLOIR_FIGURES=1 swift test --skip-build --filter ResamplerTests 2>/dev/null | grep '^figure: ' | sed 's/^figure: //' | sort

@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 ensure_swift
-ensure_packages pkg-config libsndfile1-dev libfftw3-dev curl
+ensure_packages pkg-config libsndfile1-dev libfftw3-dev zlib1g-dev curl
 swift build -c release --product parloir >&2
 exec .build/release/parloir serve --data-dir parloir-data --campaign prompts/assistant-maison/campaign.yaml "$@"

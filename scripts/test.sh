@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 ensure_swift
-ensure_packages pkg-config libsndfile1-dev libfftw3-dev sox tmux
+ensure_packages pkg-config libsndfile1-dev libfftw3-dev zlib1g-dev sox tmux python3
 swift build --build-tests
 swift test

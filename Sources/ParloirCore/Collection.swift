@@ -177,6 +177,9 @@ public protocol ParloirStore: Sendable {
     func campaigns() async throws -> [Campaign]
     /// The stored figures of a campaign's report.
     func reportInputs(campaign: Campaign, now: Date) async throws -> ReportInputs
+    /// Every take of the campaign the DSP core accepted (verified or not, including those
+    /// verification found unusable), for dataset exports.
+    func exportItems(campaignID: String) async throws -> [ExportItem]
     func assignment(id: String) async throws -> Assignment?
 
     func recording(id: String) async throws -> Recording?

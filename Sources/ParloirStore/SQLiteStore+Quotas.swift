@@ -271,4 +271,30 @@ extension SQLiteStore {
         inputs.doubleReviewWER = doubleWER
         return inputs
     }
+
+    public func exportItems(campaignID: String) async throws -> [ExportItem] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.id, r.worker_id, r.prompt_id, p.text AS prompt_text, p.domain, r.final_transcript, r.outcome,
+                    (SELECT x.text FROM transcript x WHERE x.recording_id = r.id ORDER BY x.created_at DESC LIMIT 1) AS asr_text,
+                    r.duration_s, json_extract(r.report, '$.metrics.sample_rate') AS sample_rate, r.snr_db, r.accent, r.region,
+                    r.gender, r.age_band, r.noise_condition, r.sha256, r.content_type,
+                    (SELECT COUNT(*) FROM review v JOIN task t ON t.id = v.task_id
+                     WHERE v.recording_id = r.id AND t.kind != 'gold' AND v.verdict != 'unusable') AS up_votes,
+                    (SELECT COUNT(*) FROM review v JOIN task t ON t.id = v.task_id
+                     WHERE v.recording_id = r.id AND t.kind != 'gold' AND v.verdict = 'unusable') AS down_votes
+                FROM recording r JOIN prompt p ON p.id = r.prompt_id
+                WHERE r.campaign_id = ? AND r.status = 'accepted'
+                ORDER BY r.id
+                """, arguments: [campaignID]).map { row in
+                let prompt: String = row["prompt_text"]
+                return ExportItem(
+                    recordingId: row["id"], workerId: row["worker_id"], promptId: row["prompt_id"], promptText: prompt, domain: row["domain"],
+                    sentence: (row["final_transcript"] as String?) ?? prompt, outcome: row["outcome"], asrText: row["asr_text"],
+                    durationS: row["duration_s"] ?? 0, sampleRate: row["sample_rate"] ?? 16_000, snrDb: row["snr_db"], accent: row["accent"],
+                    region: row["region"], gender: row["gender"], ageBand: row["age_band"], noiseCondition: row["noise_condition"],
+                    sha256: row["sha256"], contentType: row["content_type"], upVotes: row["up_votes"], downVotes: row["down_votes"])
+            }
+        }
+    }
 }

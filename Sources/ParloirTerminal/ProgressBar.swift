@@ -1,7 +1,9 @@
 import Foundation
 
 /// A one-line progress bar redrawn in place on a terminal (standard error), for long batches.
-public final class ProgressBar {
+/// Tasks working in parallel may all report to it: its state is behind a lock.
+public final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
     private let total: Int
     private let width: Int
     private let label: String
@@ -16,6 +18,8 @@ public final class ProgressBar {
 
     /// Shows `done` of the total; redraws only when the bar visibly moves.
     public func update(_ done: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         let filled = min(width, done * width / total)
         let permille = done * 1000 / total
         guard permille != lastDrawn else { return }

@@ -4,8 +4,8 @@ import NIOCore
 import Hummingbird
 import ParloirCore
 
-/// `POST /v1/campaigns`, `GET /v1/campaigns`, `POST /v1/campaigns/{id}/prompts` and
-/// `GET /v1/campaigns/{id}/report` (admin).
+/// `POST /v1/campaigns`, `GET /v1/campaigns`, `POST /v1/campaigns/{id}/prompts`,
+/// `GET /v1/campaigns/{id}/report` and `GET /v1/campaigns/{id}/export` (admin).
 struct CampaignRoutes {
     let store: any ParloirStore
 
@@ -14,6 +14,18 @@ struct CampaignRoutes {
         group.post("campaigns/:campaign/prompts") { request, context in try await importPrompts(request, context) }
         group.get("campaigns") { _, context in try await list(context) }
         group.get("campaigns/:campaign/report") { _, context in try await report(context) }
+        group.get("campaigns/:campaign/export") { _, context in try await export(context) }
+    }
+
+    /// What `parloir export --server` needs: the campaign, its accepted takes, its report.
+    func export(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaignID = try context.parameters.require("campaign")
+        guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
+        let now = Date()
+        let report = CampaignReport(campaign: campaign, inputs: try await store.reportInputs(campaign: campaign, now: now), now: now)
+        let bundle = ExportBundle(campaign: campaign, items: try await store.exportItems(campaignID: campaignID), report: report)
+        return JSONResponse.make(body: try ExportBundle.encoder.encode(bundle), status: .ok)
     }
 
     func list(_ context: ParloirContext) async throws -> Response {

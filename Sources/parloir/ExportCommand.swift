@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import ParloirClient
+import ParloirCore
+import ParloirExport
+import ParloirStore
+import ParloirTerminal
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a campaign's dataset: Common Voice layout, Kaldi, NeMo or Lhotse, with speaker-disjoint splits.",
+        discussion: """
+            Reads a running service (--server, with --token-file or DATA_DIR/admin.token) or, without --server, \
+            the data folder directly (--data-dir). Writes clips, manifests, SHA256SUMS and a datasheet (README.md) \
+            into a staging folder, then renames it to OUT.
+            """
+    )
+
+    @Option(help: "Campaign id or name.") var campaign: String
+    @Option(help: "commonvoice, kaldi, nemo or lhotse.") var format: ExportFormat
+    @Option(help: ArgumentHelp("Destination folder (must not exist, or be empty, unless --force).", valueName: "DIR")) var out: String
+    @Option(help: "validated (verified by people) or accepted (every accepted take not found unusable).") var status: ExportStatus = .validated
+    @Option(help: ArgumentHelp("Convert every clip to mono 16-bit PCM WAV at this rate.", valueName: "HZ")) var sampleRate: Int?
+    @Option(help: "Train/dev/test proportions.") var splits = "80/10/10"
+    @Option(help: "Seed of the split draw.") var seed: UInt64 = 0
+    @Flag(help: "Keep every prompt in a single split.") var promptDisjoint = false
+    @Flag(help: "Replace an existing export at --out.") var force = false
+    @Option(help: "URL of a running service (without it, the data folder is read directly).") var server: String?
+    @Option(help: ArgumentHelp("File holding an admin token (default: DATA_DIR/admin.token).", valueName: "FILE")) var tokenFile: String?
+    @Option(help: ArgumentHelp("The service's data folder.", valueName: "DIR")) var dataDir = "parloir-data"
+
+    func run() async throws {
+        guard let shares = SplitPlan.shares(splits) else {
+            throw CommandLineFailure.badArgument("--splits must be three proportions such as 80/10/10")
+        }
+        if let sampleRate, !(4000...192_000).contains(sampleRate) {
+            throw CommandLineFailure.badArgument("--sample-rate must lie between 4000 and 192000 Hz")
+        }
+        let (bundle, audio) = try await source()
+        let options = ExportOptions(format: format, status: status, sampleRate: sampleRate,
+                                    plan: SplitPlan(shares: shares, seed: seed, promptDisjoint: promptDisjoint), output: out, replace: force)
+        let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: max(1, bundle.items.count), label: "export") : nil
+        do {
+            let summary = try await DatasetExporter(bundle: bundle, audio: audio, options: options).run { done, _ in
+                bar?.update(done)
+            }
+            bar?.finish()
+            let splitsText = Split.allCases.map { "\($0.rawValue) \(summary.perSplit[$0] ?? 0)" }.joined(separator: ", ")
+            print("Exported \(summary.clips) clips (\(splitsText)" + (summary.leftOut > 0 ? ", \(summary.leftOut) left out for prompt-disjointness" : "")
+                  + ") and \(summary.files) files to \(summary.output)")
+        } catch let error as ExportError {
+            bar?.finish()
+            throw error.badRequest ? CommandLineFailure.badArgument(error.message) : CommandLineFailure.refused(error.message)
+        }
+    }
+
+    /// The campaign's takes and where their audio comes from.
+    func source() async throws -> (ExportBundle, any AudioProvider) {
+        if let server {
+            guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument("--server must be a URL such as http://127.0.0.1:8080") }
+            let client: AdminClient
+            do { client = try AdminClient(server: url, tokenFile: tokenFile ?? dataDir + "/admin.token") } catch { throw CommandLineFailure.badArgument(error.message) }
+            let (choices, index) = try await campaignChoices(client, wanted: campaign)
+            let data: Data
+            do { data = try await client.send("GET", "/v1/campaigns/\(choices[index].id)/export") } catch { throw CommandLineFailure.refused(error.message) }
+            do {
+                return (try ExportBundle.decoder.decode(ExportBundle.self, from: data), ServiceAudio(client: client))
+            } catch {
+                throw CommandLineFailure.refused("the service sent an export this parloir cannot read: \(error)")
+            }
+        }
+        let database = dataDir + "/parloir.sqlite"
+        guard FileManager.default.fileExists(atPath: database) else {
+            throw CommandLineFailure.badArgument("no Parloir database at \(database); give --data-dir, or --server for a running service")
+        }
+        let store = try SQLiteStore(path: database)
+        let blobs = try BlobStore(root: dataDir + "/blobs")
+        let found: Campaign?
+        if let byID = try await store.campaign(id: campaign) { found = byID } else { found = try await store.campaign(named: campaign) }
+        guard let found else {
+            let names = try await store.campaigns().map { "\($0.spec.name) (\($0.id))" }
+            throw CommandLineFailure.badArgument("no campaign \"\(campaign)\"; campaigns are " + names.joined(separator: ", "))
+        }
+        let now = Date()
+        let report = CampaignReport(campaign: found, inputs: try await store.reportInputs(campaign: found, now: now), now: now)
+        let bundle = ExportBundle(campaign: found, items: try await store.exportItems(campaignID: found.id), report: report)
+        return (bundle, BlobFolderAudio { blobs.path(of: $0) })
+    }
+}
+
+extension ExportFormat: ExpressibleByArgument {}
+extension ExportStatus: ExpressibleByArgument {}
+
+/// Audio downloaded from the service (`GET /v1/recordings/{id}/audio`).
+struct ServiceAudio: AudioProvider {
+    let client: AdminClient
+
+    func place(_ item: ExportItem, at path: String) async throws {
+        let data: Data
+        do { data = try await client.send("GET", "/v1/recordings/\(item.recordingId)/audio") } catch {
+            throw ExportError("cannot download the audio of \(item.recordingId): \(error.message)")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: data) else { throw ExportError("cannot write \(path)") }
+    }
+}
