@@ -4,7 +4,7 @@
 Usage: python3 scripts/check_export.py FORMAT DIR      (FORMAT: commonvoice, kaldi, nemo, lhotse)
 
 Independent of Parloir's own code: TSV through `csv`, JSON lines through `json`, gzip through
-`gzip`, WAV headers through `wave`. Checks, for every format: every listed clip exists; WAV clips
+`gzip`, WAV headers through `struct`. Checks, for every format: every listed clip exists; WAV clips
 have the declared rate and length; no speaker is in two splits; SHA256SUMS matches. Kaldi data
 dirs are held to the rules of Kaldi's utils/validate_data_dir.sh (C-locale sorting, one entry per
 utterance in text/wav.scp/utt2spk, spk2utt the inverse of utt2spk, utterance ids that start with
@@ -16,8 +16,8 @@ import gzip
 import hashlib
 import json
 import os
+import struct
 import sys
-import wave
 
 SPLITS = ["train", "dev", "test"]
 problems = []
@@ -28,11 +28,27 @@ def problem(text):
 
 
 def wav_info(path):
-    try:
-        with wave.open(path, "rb") as w:
-            return w.getframerate(), w.getnframes(), w.getnchannels(), w.getsampwidth()
-    except (wave.Error, EOFError):
-        return None
+    """(rate, frames, channels, bytes per sample) from the RIFF header, for PCM, float and extensible WAV."""
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return None
+        rate = channels = width = None
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return None
+            name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if name == b"fmt ":
+                body = handle.read(size + size % 2)
+                _, channels, rate = struct.unpack("<HHI", body[:8])
+                width = struct.unpack("<H", body[14:16])[0] // 8
+            elif name == b"data":
+                if not rate or not channels or not width:
+                    return None
+                return rate, size // (channels * width), channels, width
+            else:
+                handle.seek(size + size % 2, 1)
 
 
 def check_clip(path, rate=None, frames=None, duration=None):
@@ -41,7 +57,10 @@ def check_clip(path, rate=None, frames=None, duration=None):
         return
     if not path.endswith(".wav"):
         return
-    info = wav_info(path)
+    try:
+        info = wav_info(path)
+    except (OSError, struct.error):
+        info = None
     if info is None:
         problem(f"{path} is not a readable WAV")
         return

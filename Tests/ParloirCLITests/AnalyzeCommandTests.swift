@@ -16,9 +16,14 @@ struct AnalyzeCommandTests {
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        try runTool([binary] + arguments)
+    }
+
+    /// Runs `command[0]` (a path) with the rest as arguments; returns its status and output.
+    static func runTool(_ command: [String]) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -122,12 +122,12 @@ public enum Split: String, Sendable, Codable, CaseIterable {
 /// and gender, optionally prompt-disjoint.
 ///
 /// Speakers are grouped into strata (accent × gender) and shuffled within each by a hash of the
-/// seed and their pseudonym. Each stratum is then spread evenly along one sequence (its i-th of
-/// n speakers at (i + offset) / n), and speakers are dealt, whole, in that order to the split
-/// furthest below its share of the utterances. Every split thus receives every stratum in
-/// about the asked proportions (systematic stratified allocation), and no speaker is in two
-/// splits. Prompt-disjoint exports then keep each prompt in the split holding most of its
-/// utterances and leave its other utterances out.
+/// seed and their pseudonym; each stratum's speakers are apportioned, whole, to train, dev and
+/// test in the asked proportions, with the rounding carried from stratum to stratum. Every
+/// large enough stratum thus reaches every split, small ones take turns, the whole keeps the
+/// proportions (in speakers), and no speaker is in two splits. Prompt-disjoint exports then
+/// keep each prompt in the split holding most of its utterances and leave its other
+/// utterances out.
 public struct SplitPlan: Sendable, Equatable {
     /// Shares of train, dev and test (summing to 1).
     public var shares: [Double]
@@ -159,26 +159,40 @@ public struct SplitPlan: Sendable, Equatable {
             let first = own[0]
             strata["\(first.accent ?? "")|\(first.gender ?? "")", default: []].append(id)
         }
-        var sequence: [(position: Double, tie: Double, speaker: String)] = []
-        for (key, members) in strata {
-            let shuffled = members.sorted {
+        // Strata in a seeded order; each gets the speakers its share of the running total calls
+        // for (largest remainders on the cumulative count), so even strata of one speaker
+        // reach dev and test in turn, and the whole keeps the asked proportions.
+        let order = strata.keys.sorted {
+            (SamplingPolicy.uniform("stratum/" + $0, seed: seed), $0) < (SamplingPolicy.uniform("stratum/" + $1, seed: seed), $1)
+        }
+        var speakerSplit: [String: Split] = [:]
+        var cumulative = 0
+        var assigned = [0, 0, 0]
+        for key in order {
+            let members = strata[key]!.sorted {
                 (SamplingPolicy.uniform($0, seed: seed), $0) < (SamplingPolicy.uniform($1, seed: seed), $1)
             }
-            let offset = SamplingPolicy.uniform("stratum/" + key, seed: seed)
-            for (index, id) in shuffled.enumerated() {
-                sequence.append(((Double(index) + offset) / Double(shuffled.count), SamplingPolicy.uniform(id, seed: seed), id))
+            cumulative += members.count
+            let raw = shares.map { $0 * Double(cumulative) }
+            var counts = raw.map { Int($0.rounded(.down)) }
+            let remainders = raw.indices.sorted { (raw[$0] - Double(counts[$0]), -$0) > (raw[$1] - Double(counts[$1]), -$1) }
+            for index in remainders.prefix(cumulative - counts.reduce(0, +)) { counts[index] += 1 }
+            var here = (0..<3).map { max(0, counts[$0] - assigned[$0]) }
+            // Rounding can ask for more or fewer than the stratum has: train absorbs the difference.
+            here[0] += members.count - here.reduce(0, +)
+            if here[0] < 0 {
+                for index in [2, 1] where here[0] < 0 {
+                    let moved = min(here[index], -here[0])
+                    here[index] -= moved
+                    here[0] += moved
+                }
             }
-        }
-        sequence.sort { ($0.position, $0.tie, $0.speaker) < ($1.position, $1.tie, $1.speaker) }
-        let total = Double(items.count)
-        var filled = [Double](repeating: 0, count: 3)
-        var speakerSplit: [String: Split] = [:]
-        for entry in sequence {
-            // The split furthest below its share (ties to train, then dev).
-            let deficits = (0..<3).map { shares[$0] * total - filled[$0] }
-            let index = deficits.indices.max { deficits[$0] < deficits[$1] || (deficits[$0] == deficits[$1] && $0 > $1) } ?? 0
-            filled[index] += Double(bySpeaker[entry.speaker]!.count)
-            speakerSplit[entry.speaker] = Split.allCases[index]
+            var next = 0
+            for (index, count) in here.enumerated() {
+                for member in members[next..<(next + count)] { speakerSplit[member] = Split.allCases[index] }
+                next += count
+                assigned[index] += count
+            }
         }
         var result: [String: Split] = [:]
         for item in items { result[item.recordingId] = speakerSplit[speaker(item)] }

@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+/// `parloir export` end to end: the sample corpus uploaded to a running service, verified in
+/// part, then exported in every format and read back by `scripts/check_export.py` (Python's
+/// standard library: csv, json, gzip, wave — none of Parloir's code).
+@Suite(.serialized) struct ExportTests {
+    /// A service holding every accepted file of the sample corpus (WAV, FLAC, MP3, Vorbis,
+    /// Opus; 16 and 48 kHz; mono and stereo) from twelve speakers, some takes verified.
+    final class Fixture: @unchecked Sendable {
+        let service: ServiceCommandTests.RunningService
+        let seeder: TerminalSessionTests.Seeder
+        let campaign: String
+        var accepted = 0
+        var validated = 0
+        var invalidated = 0
+        let corrected = "allume la lumière de la cuisine s'il te plaît"
+
+        init() async throws {
+            service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
+            let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            seeder = TerminalSessionTests.Seeder(server: service.server, admin: admin)
+            campaign = try await seeder.campaign()
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: AnalyzeCommandTests.root.appendingPathComponent("corpora/samples/manifest.json"))) as? [String: Any]
+            let files = (manifest?["files"] as? [[String: Any]] ?? []).filter { $0["verdict"] as? String == "accept" }.compactMap { $0["file"] as? String }
+            var workers: [String] = []
+            for (index, (accent, gender)) in [("belge", "female"), ("belge", "male"), ("quebecois", "female"), ("quebecois", "male"),
+                                               ("parisien", "female"), ("parisien", "male")].flatMap({ [$0, $0] }).enumerated() {
+                workers.append(try await seeder.member("worker", profile: ["accent": accent, "gender": gender, "age_band": index % 2 == 0 ? "25-34" : "45-54",
+                                                                           "region": "belgique", "consent_at": "2026-01-01T00:00:00Z"]))
+            }
+            let asr = try await seeder.member("asr")
+            for (index, file) in files.enumerated() {
+                let worker = workers[index % workers.count]
+                let type = file.hasSuffix(".flac") ? "audio/flac" : file.hasSuffix(".mp3") ? "audio/mpeg" : file.hasSuffix(".wav") ? "audio/wav" : "audio/ogg"
+                let assignment = try await seeder.call("POST", "/v1/campaigns/\(campaign)/assignments", token: worker, headers: ["X-Noise-Condition": "quiet"])
+                let id = try #require(assignment.json["assignment_id"] as? String)
+                let audio = try Data(contentsOf: AnalyzeCommandTests.root.appendingPathComponent("corpora/samples/\(file)"))
+                let answer = try await seeder.call("PUT", "/v1/assignments/\(id)/recording", token: worker, body: audio, type: type)
+                guard let recording = answer.json["recording_id"] as? String, answer.json["verdict"] as? String == "accept" else { continue }
+                accepted += 1
+                // The ASR disagrees on the first three: they go to a verifier.
+                let text = index < 3 ? "bonjour tout le monde" : "sans importance"
+                _ = try await seeder.call("POST", "/v1/recordings/\(recording)/asr", token: asr,
+                                          body: try JSONSerialization.data(withJSONObject: ["engine": "test-asr", "text": text]))
+            }
+            // Three verifiers settle what is queued: a correction, a match, an unusable take.
+            for answer in [["verdict": "corrected", "transcript": corrected], ["verdict": "matches_prompt"],
+                           ["verdict": "unusable", "unusable_reason": "several_voices"]] {
+                let verifier = try await seeder.member("verifier")
+                while true {
+                    let claim = try await seeder.call("POST", "/v1/verification/claim", token: verifier)
+                    guard let task = claim.json["task_id"] as? String else { break }
+                    let result = try await seeder.call("POST", "/v1/verification/tasks/\(task)/result", token: verifier,
+                                                       body: try JSONSerialization.data(withJSONObject: answer))
+                    if result.json["outcome"] as? String == "validated" { validated += 1 }
+                    if result.json["outcome"] as? String == "invalidated" { invalidated += 1 }
+                    if answer["verdict"] != "matches_prompt" { break }
+                }
+            }
+        }
+
+        func export(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+            try AnalyzeCommandTests.run(["export", "--campaign", "assistant-maison"] + arguments)
+        }
+
+        func local(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+            try export(arguments + ["--data-dir", service.directory])
+        }
+    }
+
+    static func folder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("parloir-export-\(UUID().uuidString)").path
+    }
+
+    /// `scripts/check_export.py FORMAT DIR`: its summary, or an issue with the problems it found.
+    static func check(_ format: String, _ directory: String) throws -> [String: Any] {
+        let result = try AnalyzeCommandTests.runTool(["/usr/bin/env", "python3", AnalyzeCommandTests.root.appendingPathComponent("scripts/check_export.py").path, format, directory])
+        #expect(result.status == 0, "\(format): \(result.output) \(result.error)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    }
+
+    /// The manifests of an export (everything but the audio), by relative path.
+    static func manifests(_ directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for path in FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? [] {
+            let full = directory + "/" + path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  !path.hasPrefix("audio/"), !path.hasPrefix("fr/clips/") else { continue }
+            files[path] = try Data(contentsOf: URL(fileURLWithPath: full))
+        }
+        return files
+    }
+
+    @Test func theCorpusExportsInEveryFormatAndReadsBack() async throws {
+        let fixture = try await Fixture()
+        #expect(fixture.accepted >= 20 && fixture.validated >= 2 && fixture.invalidated == 1)
+        let delivered = fixture.accepted - fixture.invalidated
+        for format in ["commonvoice", "kaldi", "nemo", "lhotse"] {
+            for rate in [nil, "16000"] as [String?] {
+                let out = Self.folder()
+                defer { try? FileManager.default.removeItem(atPath: out) }
+                let result = try fixture.local(["--format", format, "--out", out, "--status", "accepted"] + (rate.map { ["--sample-rate", $0] } ?? []))
+                #expect(result.status == 0, "\(format): \(result.error)")
+                let summary = try Self.check(format, out)
+                let counts = summary["utterances"] as? [String: Int] ?? [:]
+                #expect(counts.values.reduce(0, +) == delivered, "\(format) \(rate ?? "original")")
+                #expect((counts["train"] ?? 0) > (counts["dev"] ?? 0) && (counts["dev"] ?? 0) > 0 && (counts["test"] ?? 0) > 0)
+                let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
+                #expect(readme.contains("## Composition") && readme.contains("## How speakers were paid") && readme.contains("## Consent and erasure"))
+                if format == "kaldi" || rate != nil {
+                    let audio = try FileManager.default.contentsOfDirectory(atPath: out + (format == "commonvoice" ? "/fr/clips" : "/audio"))
+                    #expect(audio.allSatisfy { $0.hasSuffix(".wav") }, "Kaldi reads WAV only; --sample-rate converts everything")
+                }
+            }
+        }
+        #expect(fixture.service.stop() == 0)
+    }
+
+    @Test func exportsAreDeterministicAndTheServiceAgreesWithTheDataFolder() async throws {
+        let fixture = try await Fixture()
+        let out = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(try fixture.local(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "7"]).status == 0)
+        let first = try Self.manifests(out)
+        #expect(first.keys.contains("parloir_supervisions_train.jsonl.gz") && first.keys.contains("SHA256SUMS"))
+        // Again, over the first: identical bytes, README and checksums included.
+        #expect(try fixture.local(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "7", "--force"]).status == 0)
+        #expect(try Self.manifests(out) == first)
+        // Through the running service (audio downloaded over HTTP): the same dataset.
+        let viaServer = try fixture.export(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "7", "--force",
+                                            "--server", fixture.service.server, "--data-dir", fixture.service.directory])
+        #expect(viaServer.status == 0, "\(viaServer.error)")
+        let served = try Self.manifests(out)
+        #expect(served.filter { $0.key != "README.md" && $0.key != "SHA256SUMS" } == first.filter { $0.key != "README.md" && $0.key != "SHA256SUMS" })
+        // Another seed draws other splits.
+        #expect(try fixture.local(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "8", "--force"]).status == 0)
+        #expect(try Self.manifests(out)["parloir_supervisions_train.jsonl.gz"] != first["parloir_supervisions_train.jsonl.gz"])
+        #expect(fixture.service.stop() == 0)
+    }
+
+    @Test func validatedExportsCarryTheVerifiedTranscripts() async throws {
+        let fixture = try await Fixture()
+        let out = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(try fixture.local(["--format", "commonvoice", "--out", out, "--splits", "34/33/33"]).status == 0)
+        let validated = try String(contentsOfFile: out + "/fr/validated.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(validated.count == fixture.validated + 1)
+        #expect(validated.contains { $0.contains("\t" + fixture.corrected + "\t") })
+        let invalidated = try String(contentsOfFile: out + "/fr/invalidated.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(invalidated.count == 2)
+        _ = try Self.check("commonvoice", out)
+        #expect(fixture.service.stop() == 0)
+    }
+
+    @Test func badRequestsAndFailuresLeaveNothingBehind() async throws {
+        let fixture = try await Fixture()
+        let out = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let unknown = try AnalyzeCommandTests.run(["export", "--campaign", "nulle-part", "--format", "nemo", "--out", out, "--data-dir", fixture.service.directory])
+        #expect(unknown.status == 2 && unknown.error.contains("no campaign \"nulle-part\""))
+        #expect(try fixture.local(["--format", "nemo", "--out", out, "--splits", "80/20"]).status == 2)
+        #expect(try fixture.local(["--format", "nemo", "--out", out, "--sample-rate", "100"]).status == 2)
+        #expect(try fixture.local(["--format", "parquet", "--out", out]).status == 2)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: out + "/keep"))
+        let occupied = try fixture.local(["--format", "nemo", "--out", out, "--status", "accepted"])
+        #expect(occupied.status == 2 && occupied.error.contains("--force"))
+        try FileManager.default.removeItem(atPath: out)
+
+        // A blob gone missing fails the export half way: no destination, no staging folder.
+        let blobs = fixture.service.directory + "/blobs"
+        let blob = try #require((FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String])?.first { $0.count > 60 })
+        try FileManager.default.removeItem(atPath: blobs + "/" + blob)
+        let failed = try fixture.local(["--format", "nemo", "--out", out, "--status", "accepted"])
+        #expect(failed.status == 1 && failed.error.contains("missing from the blob folder"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let parent = (out as NSString).deletingLastPathComponent, name = (out as NSString).lastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).allSatisfy { !$0.hasPrefix(name) })
+        #expect(fixture.service.stop() == 0)
+    }
+}
