@@ -114,11 +114,7 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         if let targetHours, !(targetHours > 0) { throw bad("target_hours must be positive") }
         if let targetSpeakers, targetSpeakers <= 0 { throw bad("target_speakers must be positive") }
         if !(0...3600).contains(overheadSecondsPerTake) { throw bad("overhead_seconds_per_take must lie between 0 and 3600") }
-        do {
-            try QuotaPlan.validate(self)
-        } catch {
-            throw bad(error.message)
-        }
+        try QuotaPlan.validate(self)
         do { try rules.validate() } catch { throw bad("rules: \(error.message)") }
     }
 

@@ -150,56 +150,32 @@ public struct CampaignReport: Sendable, Codable, Equatable {
 
 /// The stored figures a report is built from, as a store gathers them in one read.
 public struct ReportInputs: Sendable {
-    public var promptCount: Int
-    public var takes: Int
-    public var accepted: Int
-    public var acceptedSeconds: Double
-    public var speakers: Int
-    public var workers: Int
-    public var paidCents: Int
-    public var rejections: [String: Int]
+    public var promptCount = 0
+    public var takes = 0
+    public var accepted = 0
+    public var acceptedSeconds = 0.0
+    public var speakers = 0
+    public var workers = 0
+    public var paidCents = 0
+    public var rejections: [String: Int] = [:]
     /// Uploads in each of the last 60 minutes, oldest first.
-    public var uploadsPerMinute: [Int]
+    public var uploadsPerMinute = [Int](repeating: 0, count: 60)
     /// SNR (dB) and duration (s) of every take, when measured.
-    public var snr: [Double]
-    public var durations: [Double]
+    public var snr: [Double] = []
+    public var durations: [Double] = []
     /// Accepted and in-flight tallies per stored value combination, per quota group name.
-    public var groups: [String: [GroupTally]]
-    public var acceptedBySpeaker: [Int]
-    public var quality: (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int))
+    public var groups: [String: [GroupTally]] = [:]
+    public var acceptedBySpeaker: [Int] = []
+    public var quality: (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int)) = ([], 0, 0, (0, 0))
     public var doubleReviewWER: Double?
-    public var backlog: [String: Int]
-    public var pendingAppeals: Int
+    public var backlog: [String: Int] = [:]
+    public var pendingAppeals = 0
     /// Takes by declared condition and measured class.
-    public var noise: [(declared: String?, measured: String?, takes: Int)]
-    public var workerTallies: [WorkerTally]
+    public var noise: [(declared: String?, measured: String?, takes: Int)] = []
+    public var workerTallies: [WorkerTally] = []
 
-    public init(promptCount: Int = 0, takes: Int = 0, accepted: Int = 0, acceptedSeconds: Double = 0, speakers: Int = 0, workers: Int = 0,
-                paidCents: Int = 0, rejections: [String: Int] = [:], uploadsPerMinute: [Int] = Array(repeating: 0, count: 60),
-                snr: [Double] = [], durations: [Double] = [], groups: [String: [GroupTally]] = [:], acceptedBySpeaker: [Int] = [],
-                quality: (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int)) = ([], 0, 0, (0, 0)),
-                doubleReviewWER: Double? = nil, backlog: [String: Int] = [:], pendingAppeals: Int = 0,
-                noise: [(declared: String?, measured: String?, takes: Int)] = [], workerTallies: [WorkerTally] = []) {
-        self.promptCount = promptCount
-        self.takes = takes
-        self.accepted = accepted
-        self.acceptedSeconds = acceptedSeconds
-        self.speakers = speakers
-        self.workers = workers
-        self.paidCents = paidCents
-        self.rejections = rejections
-        self.uploadsPerMinute = uploadsPerMinute
-        self.snr = snr
-        self.durations = durations
-        self.groups = groups
-        self.acceptedBySpeaker = acceptedBySpeaker
-        self.quality = quality
-        self.doubleReviewWER = doubleReviewWER
-        self.backlog = backlog
-        self.pendingAppeals = pendingAppeals
-        self.noise = noise
-        self.workerTallies = workerTallies
-    }
+    /// Empty figures, filled in by a store.
+    public init() {}
 }
 
 /// Accepted and in-flight amounts for one combination of stored values (nil: undeclared).
@@ -295,11 +271,10 @@ extension CampaignReport {
             let cell = plan.cell(group, value: value)
             let (accepted, inFlight) = byValue[value] ?? (QuotaTally(), QuotaTally())
             let actual = accepted.amount(group.unit)
-            let hasBounds = cell.target != nil || cell.min != nil || cell.max != nil
             return CellFill(value: value, target: cell.target, min: cell.min, max: cell.max, actual: actual,
                             inFlight: group.unit == .hours ? Double(inFlight.recordings) * (accepted.recordings > 0 ? accepted.seconds / Double(accepted.recordings) : 0) / 3600
                                                            : inFlight.amount(group.unit),
-                            state: hasBounds ? QuotaState.of(actual, in: cell) : nil,
+                            state: cell.hasBounds ? QuotaState.of(actual, in: cell) : nil,
                             recordings: accepted.recordings, hours: accepted.seconds / 3600, speakers: accepted.speakers)
         }
         return QuotaFill(name: group.name, unit: group.unit, cells: cells)

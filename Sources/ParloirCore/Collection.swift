@@ -112,6 +112,18 @@ public struct Recording: Sendable, Codable, Equatable {
     }
 }
 
+extension Recording {
+    /// The file extension for a stored content type (`audio/flac` → `flac`; WAV otherwise).
+    public static func fileExtension(contentType: String) -> String {
+        switch contentType {
+        case "audio/flac": return "flac"
+        case "audio/ogg": return "ogg"
+        case "audio/mpeg": return "mp3"
+        default: return "wav"
+        }
+    }
+}
+
 /// A take ready to be recorded in one transaction, with the answer its upload gets.
 public struct NewTake: Sendable {
     public var recording: Recording
@@ -194,4 +206,22 @@ public protocol ParloirStore: Sendable {
     func referencedBlobs() async throws -> Set<String>
     /// Bytes of audio stored.
     func storedBytes() async throws -> Int
+}
+
+extension ParloirStore {
+    /// The campaign with `id`, or the 404 that names it.
+    public func existingCampaign(id: String) async throws -> Campaign {
+        guard let campaign = try await campaign(id: id) else { throw ParloirError.notFound("campaign \(id)") }
+        return campaign
+    }
+
+    /// The campaign's report, as of `now`.
+    public func report(of campaign: Campaign, now: Date = Date()) async throws -> CampaignReport {
+        CampaignReport(campaign: campaign, inputs: try await reportInputs(campaign: campaign, now: now), now: now)
+    }
+
+    /// Everything an export of the campaign reads from the store.
+    public func exportBundle(of campaign: Campaign) async throws -> ExportBundle {
+        ExportBundle(campaign: campaign, items: try await exportItems(campaignID: campaign.id), report: try await report(of: campaign))
+    }
 }

@@ -36,6 +36,17 @@ public enum CellMatch: Sendable, Equatable {
     case other(excluding: [String])
 }
 
+/// How stored values of one dimension fall in a cell.
+public struct DimensionMatch: Sendable, Equatable {
+    public var dimension: String
+    public var match: CellMatch
+
+    public init(dimension: String, match: CellMatch) {
+        self.dimension = dimension
+        self.match = match
+    }
+}
+
 /// One quota cell with its bounds resolved to absolute amounts of its unit.
 public struct QuotaCell: Sendable, Equatable {
     /// `["accent"]`, or `["accent", "gender"]` for a joint cell.
@@ -47,12 +58,15 @@ public struct QuotaCell: Sendable, Equatable {
     public var min: Double?
     public var max: Double?
     /// How stored values match, per dimension (what a store turns into a query).
-    public var matches: [(dimension: String, match: CellMatch)]
+    public var matches: [DimensionMatch]
 
     /// Where assignments stop: `max`, or the target when there is none.
     public var ceiling: Double? { max ?? target }
+    /// Whether the spec sets anything on this cell.
+    public var hasBounds: Bool { target != nil || min != nil || max != nil }
+
     public init(dimensions: [String], value: String, unit: QuotaUnit, target: Double?, min: Double?, max: Double?,
-                matches: [(dimension: String, match: CellMatch)]) {
+                matches: [DimensionMatch]) {
         self.dimensions = dimensions
         self.value = value
         self.unit = unit
@@ -65,10 +79,6 @@ public struct QuotaCell: Sendable, Equatable {
     /// `accent=belge`, `accent=belge,gender=female`: the cell named in errors and reports.
     public var key: String {
         zip(dimensions, value.split(separator: "/", omittingEmptySubsequences: false)).map { "\($0)=\($1)" }.joined(separator: ",")
-    }
-
-    public static func == (a: QuotaCell, b: QuotaCell) -> Bool {
-        a.dimensions == b.dimensions && a.value == b.value && a.unit == b.unit && a.target == b.target && a.min == b.min && a.max == b.max
     }
 }
 
@@ -208,12 +218,12 @@ public struct QuotaPlan: Sendable {
     /// The cell with `value` (`belge`, `belge/female`) in `group`, with bounds when it has a target.
     public func cell(_ group: Group, value: String) -> QuotaCell {
         let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        let matches: [(dimension: String, match: CellMatch)] = zip(group.dimensions, zip(parts, group.values)).map { dimension, pair in
+        let matches = zip(group.dimensions, zip(parts, group.values)).map { dimension, pair in
             let (part, listed) = pair
-            switch part {
-            case "undeclared": return (dimension, .undeclared)
-            case "other" where listed != nil: return (dimension, .other(excluding: listed ?? []))
-            default: return (dimension, .equals(part))
+            switch (part, listed) {
+            case ("undeclared", _): return DimensionMatch(dimension: dimension, match: .undeclared)
+            case ("other", let listed?): return DimensionMatch(dimension: dimension, match: .other(excluding: listed))
+            default: return DimensionMatch(dimension: dimension, match: .equals(part))
             }
         }
         var cell = QuotaCell(dimensions: group.dimensions, value: value, unit: group.unit, target: nil, min: nil, max: nil, matches: matches)
@@ -239,7 +249,7 @@ public struct QuotaPlan: Sendable {
                 Self.cellValue(Self.declared(dimension, profile: profile, noise: noise), listed: listed)
             }.joined(separator: "/")
             let cell = cell(group, value: value)
-            return cell.target == nil && cell.min == nil && cell.max == nil ? nil : cell
+            return cell.hasBounds ? cell : nil
         }
     }
 

@@ -109,7 +109,10 @@ public struct DatasetExporter {
         let delivered = bundle.items.filter { options.status.includes($0) }
         // Common Voice releases carry the invalidated clips too, listed in invalidated.tsv.
         let extra = options.format == .commonvoice ? bundle.items.filter { $0.outcome == "invalidated" && !options.status.includes($0) } : []
-        let splits = options.plan.assign(delivered) { Self.pseudonym(campaign: campaign, worker: $0.workerId).speaker }
+        // One pseudonym per worker, hashed once.
+        var names: [String: (speaker: String, clientId: String)] = [:]
+        for item in bundle.items where names[item.workerId] == nil { names[item.workerId] = Self.pseudonym(campaign: campaign, worker: item.workerId) }
+        let splits = options.plan.assign(delivered) { names[$0.workerId]!.speaker }
         var chosen = delivered.filter { splits[$0.recordingId] != nil || options.format == .commonvoice } + extra
         chosen.sort { $0.recordingId < $1.recordingId }
         let total = chosen.count
@@ -125,10 +128,10 @@ public struct DatasetExporter {
             var next = 0
             let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
             func add(_ item: ExportItem) {
-                let names = Self.pseudonym(campaign: campaign, worker: item.workerId)
+                let name = names[item.workerId]!
                 let split = splits[item.recordingId]
                 group.addTask {
-                    let clip = try await Self.place(item, speaker: names.speaker, clientId: names.clientId, split: split, format: format,
+                    let clip = try await Self.place(item, speaker: name.speaker, clientId: name.clientId, split: split, format: format,
                                                     sampleRate: rate, staging: staging, final: output, provider: provider)
                     progress?(placed.increment(), total)
                     return clip
@@ -164,12 +167,7 @@ public struct DatasetExporter {
                       staging: String, final output: String, provider: any AudioProvider) async throws -> ExportedClip {
         let isWAV = item.contentType == "audio/wav"
         let convert = sampleRate != nil || (format.needsWAV && !isWAV)
-        let originalExtension: String = switch item.contentType {
-        case "audio/flac": "flac"
-        case "audio/ogg": "ogg"
-        case "audio/mpeg": "mp3"
-        default: "wav"
-        }
+        let originalExtension = Recording.fileExtension(contentType: item.contentType)
         let stem = format == .commonvoice ? "parloir_fr_\(item.recordingId)" : "\(speaker)-\(item.recordingId)"
         let relative = "\(format.audioFolder)/\(stem).\(convert ? "wav" : originalExtension)"
         let destination = staging + "/" + relative

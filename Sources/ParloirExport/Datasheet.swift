@@ -89,8 +89,8 @@ enum Datasheet {
         line("## How speakers were paid")
         line()
         let hourly = report.workers.compactMap(\.effectiveHourlyCents).sorted()
-        line(String(format: "A piece rate of %d.%02d € per accepted take, booked with the take; upheld appeals were paid too. %d.%02d € were paid in all.",
-                    spec.pieceRateCents / 100, spec.pieceRateCents % 100, report.totals.paidCents / 100, report.totals.paidCents % 100))
+        line("A piece rate of \(Euros.text(spec.pieceRateCents)) per accepted take, booked with the take; upheld appeals were paid too. "
+             + "\(Euros.text(report.totals.paidCents)) were paid in all.")
         if !hourly.isEmpty {
             line(String(format: "Estimated effective pay (audio time plus %.0f s per take): median %.2f €/h, lowest %.2f €/h, highest %.2f €/h.",
                         spec.overheadSecondsPerTake, hourly[hourly.count / 2] / 100, hourly.first! / 100, hourly.last! / 100))

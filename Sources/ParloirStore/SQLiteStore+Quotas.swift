@@ -57,14 +57,35 @@ extension SQLiteStore {
         "\(alias).status = 'accepted' AND (\(alias).outcome IS NULL OR \(alias).outcome != 'invalidated')"
     }
 
+    /// The condition on assignments (of table `alias`) still waiting for a take at the time of
+    /// the first argument; the second is `Assignment.maxTakes`.
+    static func openAssignment(_ alias: String) -> String {
+        "\(alias).state = 'open' AND \(alias).expires_at > ? AND \(alias).takes < ?"
+    }
+
+    /// Columns `n`, `s`, `k` of a quota tally over counted recordings of table `alias`.
+    static func acceptedTally(_ alias: String) -> String {
+        "COUNT(*) AS n, COALESCE(SUM(\(alias).duration_s), 0) AS s, COUNT(DISTINCT \(alias).worker_id) AS k"
+    }
+
+    /// Columns `n` and `k` (workers who are not yet speakers of the campaign) of a tally over
+    /// open assignments of table `alias`.
+    static func inFlightTally(_ alias: String) -> String {
+        """
+        COUNT(*) AS n, COUNT(DISTINCT CASE WHEN NOT EXISTS (
+            SELECT 1 FROM recording x WHERE x.campaign_id = \(alias).campaign_id AND x.worker_id = \(alias).worker_id AND x.status = 'accepted')
+            THEN \(alias).worker_id END) AS k
+        """
+    }
+
     /// The SQL condition (on table `alias`) for stored rows in `cell`, with its arguments. Column
     /// names are the dimension names, which the spec validation restricts to known ones.
     static func condition(_ cell: QuotaCell, alias: String) -> (sql: String, arguments: StatementArguments) {
         var parts: [String] = []
         var arguments: StatementArguments = []
-        for (dimension, match) in cell.matches where CampaignSpec.dimensionNames.contains(dimension) {
-            let column = "\(alias).\(dimension)"
-            switch match {
+        for entry in cell.matches where CampaignSpec.dimensionNames.contains(entry.dimension) {
+            let column = "\(alias).\(entry.dimension)"
+            switch entry.match {
             case .equals(let value):
                 parts.append("\(column) = ?")
                 arguments += [value]
@@ -82,15 +103,11 @@ extension SQLiteStore {
     static func tallies(_ db: Database, cell: QuotaCell, campaignID: String, now: Double) throws -> (accepted: QuotaTally, inFlight: QuotaTally) {
         let recorded = condition(cell, alias: "r")
         let accepted = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*) AS n, COALESCE(SUM(r.duration_s), 0) AS s, COUNT(DISTINCT r.worker_id) AS k
-            FROM recording r WHERE r.campaign_id = ? AND \(counted("r")) AND \(recorded.sql)
+            SELECT \(acceptedTally("r")) FROM recording r WHERE r.campaign_id = ? AND \(counted("r")) AND \(recorded.sql)
             """, arguments: [campaignID] + recorded.arguments)
         let assigned = condition(cell, alias: "a")
         let inFlight = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*) AS n, COUNT(DISTINCT CASE WHEN NOT EXISTS (
-                SELECT 1 FROM recording x WHERE x.campaign_id = a.campaign_id AND x.worker_id = a.worker_id AND x.status = 'accepted')
-                THEN a.worker_id END) AS k
-            FROM assignment a WHERE a.campaign_id = ? AND a.state = 'open' AND a.expires_at > ? AND a.takes < ? AND \(assigned.sql)
+            SELECT \(inFlightTally("a")) FROM assignment a WHERE a.campaign_id = ? AND \(openAssignment("a")) AND \(assigned.sql)
             """, arguments: [campaignID, now, Assignment.maxTakes] + assigned.arguments)
         return (QuotaTally(recordings: accepted?["n"] ?? 0, seconds: accepted?["s"] ?? 0, speakers: accepted?["k"] ?? 0),
                 QuotaTally(recordings: inFlight?["n"] ?? 0, seconds: 0, speakers: inFlight?["k"] ?? 0))
@@ -101,7 +118,7 @@ extension SQLiteStore {
         return try await write { db in
             if let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id
-                WHERE a.worker_id = ? AND a.campaign_id = ? AND a.state = 'open' AND a.expires_at > ? AND a.takes < ?
+                WHERE a.worker_id = ? AND a.campaign_id = ? AND \(Self.openAssignment("a"))
                 ORDER BY a.created_at LIMIT 1
                 """), arguments: [worker.id, campaign.id, nowValue, Assignment.maxTakes]) {
                 return (Self.assignment(from: row), false)
@@ -117,17 +134,19 @@ extension SQLiteStore {
             // cells that is still under its minimum, to give them prompts it lacks.
             var needed: QuotaCell?
             let cells = plan.cells(for: worker.profile, noise: noise)
-            if !cells.isEmpty {
-                let meanSeconds = try Double.fetchOne(db.cachedStatement(sql: """
+            // The mean take length scans the campaign: only hour quotas need it.
+            var meanSeconds = 5.0
+            if cells.contains(where: { $0.unit == .hours }) {
+                meanSeconds = try Double.fetchOne(db.cachedStatement(sql: """
                     SELECT AVG(duration_s) FROM recording WHERE campaign_id = ? AND \(Self.counted())
-                    """), arguments: [campaign.id]) ?? 5
-                for cell in cells {
-                    let (accepted, inFlight) = try Self.tallies(db, cell: cell, campaignID: campaign.id, now: nowValue)
-                    if !QuotaPlan.admits(cell, accepted: accepted, inFlight: inFlight, workerCounted: own > 0, meanSeconds: meanSeconds) {
-                        throw QuotaPlan.full(cell)
-                    }
-                    if needed == nil, QuotaState.of(accepted.amount(cell.unit), in: cell) == .under { needed = cell }
+                    """), arguments: [campaign.id]) ?? meanSeconds
+            }
+            for cell in cells {
+                let (accepted, inFlight) = try Self.tallies(db, cell: cell, campaignID: campaign.id, now: nowValue)
+                if !QuotaPlan.admits(cell, accepted: accepted, inFlight: inFlight, workerCounted: own > 0, meanSeconds: meanSeconds) {
+                    throw QuotaPlan.full(cell)
                 }
+                if needed == nil, QuotaState.of(accepted.amount(cell.unit), in: cell) == .under { needed = cell }
             }
 
             // The prompt that most needs speakers: accepted speakers plus assignments under way,
@@ -216,22 +235,20 @@ extension SQLiteStore {
             for group in groups {
                 let columns = group.dimensions.filter(CampaignSpec.dimensionNames.contains)
                 guard columns.count == group.dimensions.count else { continue }
-                let list = columns.joined(separator: ", ")
+                let recorded = columns.map { "r.\($0)" }.joined(separator: ", ")
+                let assigned = columns.map { "a.\($0)" }.joined(separator: ", ")
                 var tallies: [[String?]: GroupTally] = [:]
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT \(list), COUNT(*) AS n, COALESCE(SUM(duration_s), 0) AS s, COUNT(DISTINCT worker_id) AS k
-                    FROM recording WHERE campaign_id = ? AND \(Self.counted()) GROUP BY \(list)
+                    SELECT \(recorded), \(Self.acceptedTally("r"))
+                    FROM recording r WHERE r.campaign_id = ? AND \(Self.counted("r")) GROUP BY \(recorded)
                     """, arguments: [id]) {
                     let values = columns.map { row[$0] as String? }
                     tallies[values] = GroupTally(values: values, accepted: QuotaTally(recordings: row["n"], seconds: row["s"], speakers: row["k"]),
                                                  inFlight: QuotaTally())
                 }
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT \(columns.map { "a.\($0)" }.joined(separator: ", ")), COUNT(*) AS n, COUNT(DISTINCT CASE WHEN NOT EXISTS (
-                        SELECT 1 FROM recording x WHERE x.campaign_id = a.campaign_id AND x.worker_id = a.worker_id AND x.status = 'accepted')
-                        THEN a.worker_id END) AS k
-                    FROM assignment a WHERE a.campaign_id = ? AND a.state = 'open' AND a.expires_at > ? AND a.takes < ?
-                    GROUP BY \(columns.map { "a.\($0)" }.joined(separator: ", "))
+                    SELECT \(assigned), \(Self.inFlightTally("a"))
+                    FROM assignment a WHERE a.campaign_id = ? AND \(Self.openAssignment("a")) GROUP BY \(assigned)
                     """, arguments: [id, nowValue, Assignment.maxTakes]) {
                     let values = columns.map { row[$0] as String? }
                     var tally = tallies[values] ?? GroupTally(values: values, accepted: QuotaTally(), inFlight: QuotaTally())

@@ -33,9 +33,9 @@ public struct AnalyzeTable: Sendable {
         }.joined(separator: " ")
         return [
             fit(report.file, fileWidth), verdict,
-            fit(number(m.durationS, 2), 6, alignRight: true),
-            fit(number(m.snrDB, 1), 7, alignRight: true),
-            fit(number(m.speechLevelDBFS, 1), 7, alignRight: true),
+            fit(fixed(m.durationS, 2, missing: "—"), 6, alignRight: true),
+            fit(fixed(m.snrDB, 1, missing: "—"), 7, alignRight: true),
+            fit(fixed(m.speechLevelDBFS, 1, missing: "—"), 7, alignRight: true),
             reasons.isEmpty ? style.paint("—", .gray) : reasons,
         ].joined(separator: "  ")
     }
@@ -66,8 +66,4 @@ public struct AnalyzeTable: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private func number(_ value: Double?, _ digits: Int) -> String {
-        guard let value else { return "—" }
-        return String(format: "%.\(digits)f", value)
-    }
 }

@@ -24,6 +24,21 @@ public struct Canvas: Sendable {
             case .focus: return "1;36"
             }
         }
+
+        /// The ink of one of the command line's colours.
+        init(_ color: TerminalStyle.Color) {
+            switch color {
+            case .red: self = .red
+            case .green: self = .green
+            case .yellow: self = .yellow
+            case .blue: self = .blue
+            case .magenta: self = .magenta
+            case .cyan: self = .cyan
+            case .gray: self = .gray
+            case .bold: self = .bold
+            case .dim: self = .dim
+            }
+        }
     }
 
     public let width: Int

@@ -185,18 +185,14 @@ public struct DashboardView {
         guard area.height > 0 else { return }
         let offset = area.width - minutes.count
         for (index, count) in minutes.enumerated() {
-            let eighths = count == 0 ? 0 : max(1, Int((Double(count) / Double(peak) * Double(rows * 8)).rounded()))
-            for row in 0..<rows {
-                let level = min(8, max(0, eighths - (rows - 1 - row) * 8))
-                canvas.write(String(Self.levels[level]), x: area.x + offset + index, y: area.y + row, ink: .green)
-            }
+            Self.column(count, peak: peak, rows: rows, width: 1, x: area.x + offset + index, top: area.y, ink: .green, on: &canvas)
         }
         let totals = report.totals
         let rate = totals.takes > 0 ? Double(totals.accepted) / Double(totals.takes) * 100 : 0
         // Most important first: what a small panel cannot show is the last line.
         let lines = [
-            "takes \(totals.takes) · accepted \(Self.number(rate, 1)) % · \(Self.number(totals.acceptedHours, 2)) h",
-            "speakers \(totals.speakers) · workers \(totals.workers) · paid \(Self.euros(totals.paidCents))",
+            "takes \(totals.takes) · accepted \(fixed(rate, 1)) % · \(fixed(totals.acceptedHours, 2)) h",
+            "speakers \(totals.speakers) · workers \(totals.workers) · paid \(Euros.text(totals.paidCents))",
             "now \(report.uploadsPerMinute.last ?? 0)/min · peak \(report.uploadsPerMinute.max() ?? 0)/min · hour \(report.uploadsPerMinute.reduce(0, +))",
         ]
         for (index, line) in lines.prefix(area.height - rows).enumerated() {
@@ -231,12 +227,8 @@ public struct DashboardView {
         var labelEnd = area.x
         for (index, bin) in bins.enumerated() {
             let x = area.x + index * column
-            let eighths = bin.takes == 0 ? 0 : max(1, Int((Double(bin.takes) / Double(peak) * Double(rows * 8)).rounded()))
-            for row in 0..<rows {
-                let level = min(8, max(0, eighths - (rows - 1 - row) * 8))
-                canvas.write(String(repeating: String(Self.levels[level]), count: max(1, column - 1)), x: x, y: area.y + row, ink: ink)
-            }
-            let label = bin.lower.map { Self.number($0, 0) } ?? "<" + Self.number(bin.upper ?? 0, 0)
+            Self.column(bin.takes, peak: peak, rows: rows, width: max(1, column - 1), x: x, top: area.y, ink: ink, on: &canvas)
+            let label = bin.lower.map { fixed($0, 0) } ?? "<" + fixed(bin.upper ?? 0, 0)
             // Edge labels where they fit, a space apart.
             if x >= labelEnd, x + label.count <= area.x + area.width {
                 canvas.write(label, x: x, y: area.y + rows, ink: .dim)
@@ -247,15 +239,17 @@ public struct DashboardView {
         canvas.write("max \(tallest)", x: area.x + area.width - "max \(tallest)".count, y: area.y, ink: .dim)
     }
 
-    static func ink(_ state: QuotaState?) -> Canvas.Ink {
-        switch state {
-        case .under: return .yellow
-        case .ok: return .green
-        case .full: return .cyan
-        case .over: return .red
-        case nil: return .gray
+    /// A vertical bar `rows` high for `value` of `peak`, in eighths of a row; any non-zero
+    /// value shows at least one eighth.
+    static func column(_ value: Int, peak: Int, rows: Int, width: Int, x: Int, top: Int, ink: Canvas.Ink, on canvas: inout Canvas) {
+        let eighths = value == 0 ? 0 : max(1, Int((Double(value) / Double(peak) * Double(rows * 8)).rounded()))
+        for row in 0..<rows {
+            let level = min(8, max(0, eighths - (rows - 1 - row) * 8))
+            canvas.write(String(repeating: String(levels[level]), count: width), x: x, y: top + row, ink: ink)
         }
     }
+
+    static func ink(_ state: QuotaState?) -> Canvas.Ink { Canvas.Ink(TerminalStyle.Color.of(state)) }
 
     func quotas(_ report: CampaignReport, _ canvas: inout Canvas, _ area: Area) {
         guard !report.quotas.isEmpty else {
@@ -304,9 +298,9 @@ public struct DashboardView {
     /// `12+3/30`: accepted, in flight, target (or ceiling).
     static func figures(_ cell: CampaignReport.CellFill, unit: QuotaUnit) -> String {
         let digits = unit == .hours ? 2 : 0
-        var text = number(cell.actual, digits)
-        if cell.inFlight > 0 { text += "+" + number(cell.inFlight, digits) }
-        if let goal = cell.target ?? cell.max { text += "/" + number(goal, digits) }
+        var text = fixed(cell.actual, digits)
+        if cell.inFlight > 0 { text += "+" + fixed(cell.inFlight, digits) }
+        if let goal = cell.target ?? cell.max { text += "/" + fixed(goal, digits) }
         if let state = cell.state { text += " " + state.rawValue }
         return text
     }
@@ -316,15 +310,15 @@ public struct DashboardView {
         let kinds = TaskKind.allCases.compactMap { kind in v.backlog[kind.rawValue].map { "\(kind.rawValue) \($0)" } }
         var lines: [(String, Canvas.Ink)] = [("backlog \(v.backlogTotal)" + (kinds.isEmpty ? "" : " (" + kinds.joined(separator: " · ") + ")"), v.backlogTotal > 0 ? .yellow : .plain)]
         if let rate = v.errorRate, let low = v.intervalLow, let high = v.intervalHigh {
-            lines.append(("error rate \(Self.number(rate * 100, 1)) % [\(Self.number(low * 100, 1))–\(Self.number(high * 100, 1))] 95 %", .bold))
+            lines.append(("error rate \(fixed(rate * 100, 1)) % [\(fixed(low * 100, 1))–\(fixed(high * 100, 1))] 95 %", .bold))
         } else {
             lines.append(("error rate: not enough verified takes yet", .dim))
         }
-        lines.append(("verified \(v.verified) · double \(v.doubleReviews)" + (v.verdictAgreement.map { " · agree \(Self.number($0 * 100, 0)) %" } ?? ""), .plain))
+        lines.append(("verified \(v.verified) · double \(v.doubleReviews)" + (v.verdictAgreement.map { " · agree \(fixed($0 * 100, 0)) %" } ?? ""), .plain))
         lines.append(("appeals pending \(v.pendingAppeals) · noise mismatches \(report.noise.mismatches)/\(report.noise.compared)",
                       v.pendingAppeals > 0 ? .yellow : .plain))
         lines.append(("speaker cap \(report.speakerCap.recordings) · at cap \(report.speakerCap.speakersAtCap) · largest \(report.speakerCap.largestSpeakerRecordings)", .plain))
-        if let wer = v.doubleReviewWer { lines.append(("WER between double reviews \(Self.number(wer * 100, 1)) %", .plain)) }
+        if let wer = v.doubleReviewWer { lines.append(("WER between double reviews \(fixed(wer * 100, 1)) %", .plain)) }
         for (index, line) in lines.prefix(area.height).enumerated() {
             canvas.write(line.0, x: area.x, y: area.y + index, ink: line.1, limit: area.width)
         }
@@ -342,9 +336,9 @@ public struct DashboardView {
         for (row, worker) in ordered.dropFirst(start).prefix(visible).enumerated() {
             let y = area.y + 1 + row
             let standsOut = !worker.flags.isEmpty
-            let figures = Self.pad(String(worker.takes), 5) + " " + Self.pad(Self.number(worker.rejectionRate * 100, 0), 5) + " "
-                + Self.pad(worker.verifiedErrorRate.map { Self.number($0 * 100, 0) } ?? "–", 5) + " "
-                + Self.pad(worker.effectiveHourlyCents.map { Self.number($0 / 100, 2) } ?? "–", 6)
+            let figures = Self.pad(String(worker.takes), 5) + " " + Self.pad(fixed(worker.rejectionRate * 100, 0), 5) + " "
+                + Self.pad(worker.verifiedErrorRate.map { fixed($0 * 100, 0) } ?? "–", 5) + " "
+                + Self.pad(worker.effectiveHourlyCents.map { fixed($0 / 100, 2) } ?? "–", 6)
             canvas.write((standsOut ? "! " : "  ") + worker.workerId, x: area.x, y: y, ink: standsOut ? .red : .plain, limit: area.width - figures.count - 1)
             canvas.write(figures, x: area.x + area.width - figures.count, y: y, ink: standsOut ? .red : .plain)
         }
@@ -362,13 +356,6 @@ public struct DashboardView {
         return String(repeating: "█", count: full) + partial
     }
 
-    static func number(_ value: Double, _ digits: Int) -> String {
-        String(format: "%.\(digits)f", value)
-    }
-
-    static func euros(_ cents: Int) -> String {
-        String(format: "%d.%02d €", cents / 100, cents % 100)
-    }
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text

@@ -4,7 +4,7 @@ import Foundation
 /// Tasks working in parallel may all report to it: its state is behind a lock.
 public final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
-    private let total: Int
+    private var total: Int
     private let width: Int
     private let label: String
     private var lastDrawn = -1
@@ -29,6 +29,12 @@ public final class ProgressBar: @unchecked Sendable {
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let line = String(format: "\r%@ %@ %d/%d  %.0f files/s", label, bar, done, total, rate)
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Shows `done` of `total`, for work whose size is known only once it starts.
+    public func update(_ done: Int, of total: Int) {
+        lock.withLock { self.total = max(total, 1) }
+        update(done)
     }
 
     /// Clears the line.

@@ -28,20 +28,19 @@ public final class RawTerminal {
         guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0 else { throw TerminalError(message: "cannot put the terminal in raw mode") }
         restoreSequence = fullScreen ? Array("\u{1B}[0m\u{1B}[2J\u{1B}[H\u{1B}[?25h\u{1B}[?1049l".utf8) : Array("\u{1B}[0m\u{1B}[?25h".utf8)
         terminalIsRaw = 1
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGFPE, SIGTRAP] {
-            Foundation.signal(signal, restoreAndRaise)
-        }
+        for signal in Self.endingSignals { Foundation.signal(signal, restoreAndRaise) }
         Foundation.signal(SIGWINCH, noteResize)
         if fullScreen { Self.write("\u{1B}[?1049h\u{1B}[?25l\u{1B}[2J") }
     }
+
+    /// Signals that end the process (asked for, or a crash): the terminal is given back first.
+    static let endingSignals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGFPE, SIGTRAP]
 
     /// Gives the terminal back: settings, main screen, cursor.
     public func restore() {
         guard terminalIsRaw == 1 else { return }
         restoreTerminal()
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGFPE, SIGTRAP, SIGWINCH] {
-            Foundation.signal(signal, SIG_DFL)
-        }
+        for signal in Self.endingSignals + [SIGWINCH] { Foundation.signal(signal, SIG_DFL) }
     }
 
     deinit { restore() }

@@ -22,16 +22,9 @@ public enum ReportFormatter {
             for cell in fill.cells {
                 let digits = fill.unit == .hours ? 2 : 0
                 let state = cell.state?.rawValue ?? "–"
-                let colored: TerminalStyle.Color = switch cell.state {
-                case .under: .yellow
-                case .ok: .green
-                case .full: .cyan
-                case .over: .red
-                case nil: .gray
-                }
-                out.append("  " + fit(cell.value, 22) + [cell.target, cell.min, cell.max].map { fit(optional($0, digits), 10, alignRight: true) }.joined()
-                           + fit(number(cell.actual, digits), 10, alignRight: true) + fit(number(cell.inFlight, digits), 10, alignRight: true)
-                           + style.paint(fit(state, 10, alignRight: true), colored))
+                out.append("  " + fit(cell.value, 22) + [cell.target, cell.min, cell.max].map { fit(fixed($0, digits), 10, alignRight: true) }.joined()
+                           + fit(fixed(cell.actual, digits), 10, alignRight: true) + fit(fixed(cell.inFlight, digits), 10, alignRight: true)
+                           + style.paint(fit(state, 10, alignRight: true), .of(cell.state)))
             }
         }
         section("Verification")
@@ -74,8 +67,8 @@ public enum ReportFormatter {
             out.append("### \(fill.name) (\(fill.unit.rawValue))")
             out.append("")
             table(["cell", "target", "min", "max", "actual", "assigned", "state"], fill.cells.map { cell in
-                [cell.value, optional(cell.target, digits), optional(cell.min, digits), optional(cell.max, digits),
-                 number(cell.actual, digits), number(cell.inFlight, digits), cell.state?.rawValue ?? "–"]
+                [cell.value, fixed(cell.target, digits), fixed(cell.min, digits), fixed(cell.max, digits),
+                 fixed(cell.actual, digits), fixed(cell.inFlight, digits), cell.state?.rawValue ?? "–"]
             })
         }
         out.append("## Verification")
@@ -97,12 +90,12 @@ public enum ReportFormatter {
         return [
             ("prompts", "\(t.prompts) (\(t.plannedRecordings) recordings planned)"),
             ("takes", String(t.takes)),
-            ("accepted", "\(t.accepted) (\(number(t.takes > 0 ? Double(t.accepted) / Double(t.takes) * 100 : 0, 1)) %)"),
+            ("accepted", "\(t.accepted) (\(fixed(t.takes > 0 ? Double(t.accepted) / Double(t.takes) * 100 : 0, 1)) %)"),
             ("rejected", String(t.rejected)),
-            ("accepted hours", number(t.acceptedHours, 3)),
+            ("accepted hours", fixed(t.acceptedHours, 3)),
             ("speakers", "\(t.speakers) with accepted takes, \(t.workers) workers"),
-            ("paid", euros(t.paidCents)),
-            ("speaker cap", "\(report.speakerCap.recordings) takes (\(number(report.speakerCap.share * 100, 1)) %), \(report.speakerCap.speakersAtCap) at cap"),
+            ("paid", Euros.text(t.paidCents)),
+            ("speaker cap", "\(report.speakerCap.recordings) takes (\(fixed(report.speakerCap.share * 100, 1)) %), \(report.speakerCap.speakersAtCap) at cap"),
         ]
     }
 
@@ -115,11 +108,11 @@ public enum ReportFormatter {
             ("pending appeals", String(v.pendingAppeals)),
             ("verified takes", String(v.verified)),
             ("double reviews", String(v.doubleReviews)),
-            ("verdict agreement", v.verdictAgreement.map { number($0 * 100, 1) + " %" } ?? "–"),
-            ("WER between doubles", v.doubleReviewWer.map { number($0 * 100, 1) + " %" } ?? "–"),
+            ("verdict agreement", v.verdictAgreement.map { fixed($0 * 100, 1) + " %" } ?? "–"),
+            ("WER between doubles", v.doubleReviewWer.map { fixed($0 * 100, 1) + " %" } ?? "–"),
         ]
         if let rate = v.errorRate, let low = v.intervalLow, let high = v.intervalHigh {
-            rows.append(("error rate", "\(number(rate * 100, 2)) % (95 % interval \(number(low * 100, 2))–\(number(high * 100, 2)) %)"))
+            rows.append(("error rate", "\(fixed(rate * 100, 2)) % (95 % interval \(fixed(low * 100, 2))–\(fixed(high * 100, 2)) %)"))
         } else {
             rows.append(("error rate", "not estimated yet"))
         }
@@ -127,14 +120,11 @@ public enum ReportFormatter {
     }
 
     static func workerFigures(_ worker: CampaignReport.WorkerAggregate) -> [String] {
-        [String(worker.takes), number(worker.rejectionRate * 100, 1), String(worker.verified),
-         worker.verifiedErrorRate.map { number($0 * 100, 1) } ?? "–", euros(worker.earningsCents),
-         worker.effectiveHourlyCents.map { euros(Int($0.rounded())) } ?? "–", ""]
+        [String(worker.takes), fixed(worker.rejectionRate * 100, 1), String(worker.verified),
+         worker.verifiedErrorRate.map { fixed($0 * 100, 1) } ?? "–", Euros.text(worker.earningsCents),
+         worker.effectiveHourlyCents.map { Euros.text(Int($0.rounded())) } ?? "–", ""]
     }
 
-    static func optional(_ value: Double?, _ digits: Int) -> String { value.map { number($0, digits) } ?? "–" }
-    static func number(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
-    static func euros(_ cents: Int) -> String { String(format: "%d.%02d €", cents / 100, cents % 100) }
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         return "generated " + formatter.string(from: date)

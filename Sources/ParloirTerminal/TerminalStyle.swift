@@ -1,4 +1,5 @@
 import Foundation
+import ParloirCore
 
 /// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set.
 public struct TerminalStyle: Sendable {
@@ -23,6 +24,26 @@ public struct TerminalStyle: Sendable {
     public func paint(_ text: String, _ color: Color) -> String {
         colored ? "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m" : text
     }
+}
+
+extension TerminalStyle.Color {
+    /// The colour of a quota cell's state wherever it shows: under-filled yellow, ok green,
+    /// full cyan, over red, no bounds grey.
+    static func of(_ state: QuotaState?) -> TerminalStyle.Color {
+        switch state {
+        case .under: return .yellow
+        case .ok: return .green
+        case .full: return .cyan
+        case .over: return .red
+        case nil: return .gray
+        }
+    }
+}
+
+/// `value` with `digits` decimals, or `missing` when there is none.
+func fixed(_ value: Double?, _ digits: Int, missing: String = "–") -> String {
+    guard let value else { return missing }
+    return String(format: "%.\(digits)f", value)
 }
 
 /// Pads or cuts `text` to exactly `width` visible characters.

@@ -148,7 +148,7 @@ public struct VerifyApp {
         var file: String?
         do {
             let (data, type) = try await service.audio(task.taskID)
-            let path = (folder as NSString).appendingPathComponent(task.taskID + Self.fileExtension(type))
+            let path = (folder as NSString).appendingPathComponent(task.taskID + "." + Recording.fileExtension(contentType: type))
             try data.write(to: URL(fileURLWithPath: path))
             file = path
         } catch {
@@ -306,14 +306,5 @@ public struct VerifyApp {
             case .insertion(let word): return style.paint("{+\(word)+}", .green)
             }
         }.joined(separator: " ")
-    }
-
-    static func fileExtension(_ contentType: String) -> String {
-        switch contentType {
-        case "audio/flac": return ".flac"
-        case "audio/ogg": return ".ogg"
-        case "audio/mpeg": return ".mp3"
-        default: return ".wav"
-        }
     }
 }

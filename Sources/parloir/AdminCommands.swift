@@ -15,12 +15,23 @@ struct ServiceOptions: ParsableArguments {
     var dataDir = "parloir-data"
 
     func client() throws -> AdminClient {
-        guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument("--server must be a URL such as http://127.0.0.1:8080") }
-        do {
-            return try AdminClient(server: url, tokenFile: tokenFile ?? dataDir + "/admin.token")
-        } catch {
-            throw CommandLineFailure.badArgument(error.message)
-        }
+        try makeClient(server: server, tokenFile: tokenFile ?? dataDir + "/admin.token")
+    }
+}
+
+/// `--server` as a URL, or the message that says what it should be.
+func serverURL(_ server: String) throws -> URL {
+    guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument("--server must be a URL such as http://127.0.0.1:8080") }
+    return url
+}
+
+/// A client of the service at `server` with the token in `tokenFile`.
+func makeClient(server: String, tokenFile: String) throws -> AdminClient {
+    let url = try serverURL(server)
+    do {
+        return try AdminClient(server: url, tokenFile: tokenFile)
+    } catch {
+        throw CommandLineFailure.badArgument(error.message)
     }
 }
 

@@ -40,10 +40,10 @@ struct ExportCommand: AsyncParsableCommand {
         let (bundle, audio) = try await source()
         let options = ExportOptions(format: format, status: status, sampleRate: sampleRate,
                                     plan: SplitPlan(shares: shares, seed: seed, promptDisjoint: promptDisjoint), output: out, replace: force)
-        let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: max(1, bundle.items.count), label: "export") : nil
+        let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: 1, label: "export") : nil
         do {
-            let summary = try await DatasetExporter(bundle: bundle, audio: audio, options: options).run { done, _ in
-                bar?.update(done)
+            let summary = try await DatasetExporter(bundle: bundle, audio: audio, options: options).run { done, total in
+                bar?.update(done, of: total)
             }
             bar?.finish()
             let splitsText = Split.allCases.map { "\($0.rawValue) \(summary.perSplit[$0] ?? 0)" }.joined(separator: ", ")
@@ -58,9 +58,7 @@ struct ExportCommand: AsyncParsableCommand {
     /// The campaign's takes and where their audio comes from.
     func source() async throws -> (ExportBundle, any AudioProvider) {
         if let server {
-            guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument("--server must be a URL such as http://127.0.0.1:8080") }
-            let client: AdminClient
-            do { client = try AdminClient(server: url, tokenFile: tokenFile ?? dataDir + "/admin.token") } catch { throw CommandLineFailure.badArgument(error.message) }
+            let client = try makeClient(server: server, tokenFile: tokenFile ?? dataDir + "/admin.token")
             let (choices, index) = try await campaignChoices(client, wanted: campaign)
             let data: Data
             do { data = try await client.send("GET", "/v1/campaigns/\(choices[index].id)/export") } catch { throw CommandLineFailure.refused(error.message) }
@@ -82,10 +80,7 @@ struct ExportCommand: AsyncParsableCommand {
             let names = try await store.campaigns().map { "\($0.spec.name) (\($0.id))" }
             throw CommandLineFailure.badArgument("no campaign \"\(campaign)\"; campaigns are " + names.joined(separator: ", "))
         }
-        let now = Date()
-        let report = CampaignReport(campaign: found, inputs: try await store.reportInputs(campaign: found, now: now), now: now)
-        let bundle = ExportBundle(campaign: found, items: try await store.exportItems(campaignID: found.id), report: report)
-        return (bundle, BlobFolderAudio { blobs.path(of: $0) })
+        return (try await store.exportBundle(of: found), BlobFolderAudio { blobs.path(of: $0) })
     }
 }
 

@@ -104,12 +104,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Folder for the audio of the task at hand.", valueName: "DIR")) var audioDir: String?
 
     func run() async throws {
-        guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument("--server must be a URL such as http://127.0.0.1:8080") }
         let client: AdminClient
         if let tokenFile {
-            do { client = try AdminClient(server: url, tokenFile: tokenFile) } catch { throw CommandLineFailure.badArgument(error.message) }
+            client = try makeClient(server: server, tokenFile: tokenFile)
         } else if let token = ProcessInfo.processInfo.environment["PARLOIR_TOKEN"], !token.isEmpty {
-            client = AdminClient(server: url, token: token)
+            client = AdminClient(server: try serverURL(server), token: token)
         } else {
             throw CommandLineFailure.badArgument("give the verifier's token with --token-file FILE or PARLOIR_TOKEN")
         }

@@ -126,12 +126,7 @@ public enum ManifestBuilder {
 
     /// Common Voice identifies sentences by a hash of their text.
     static func sentenceID(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf29ce484222325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100000001b3
-        }
-        return String(format: "%016llx", hash)
+        String(format: "%016llx", StableHash.fnv1a(text))
     }
 
     static func kaldi(_ clips: [ExportedClip]) -> [ManifestFile] {

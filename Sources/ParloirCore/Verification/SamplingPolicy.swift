@@ -94,13 +94,7 @@ public struct SamplingPolicy: Sendable, Equatable, Codable {
 
     /// A number in [0, 1) fixed by the id and the seed (FNV-1a, then SplitMix64).
     public static func uniform(_ id: String, seed: UInt64) -> Double {
-        var hash: UInt64 = 0xcbf29ce484222325 ^ seed
-        for byte in id.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100000001b3
-        }
-        hash = hash &+ 0x9e3779b97f4a7c15
-        var z = hash
+        var z = StableHash.fnv1a(id, seed: seed) &+ 0x9e3779b97f4a7c15
         z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
         z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
         z ^= z >> 31

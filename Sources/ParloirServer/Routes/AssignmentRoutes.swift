@@ -39,7 +39,7 @@ struct AssignmentRoutes {
         let worker = try context.member(.worker)
         let noise = try RecordingRoutes.declaredNoise(request)
         let campaignID = try context.parameters.require("campaign")
-        guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
+        let campaign = try await store.existingCampaign(id: campaignID)
         guard worker.profile.consentAt != nil else {
             throw ParloirError.forbidden("the worker has not consented to the campaign's terms (profile consent_at)")
         }

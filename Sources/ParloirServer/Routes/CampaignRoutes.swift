@@ -20,12 +20,8 @@ struct CampaignRoutes {
     /// What `parloir export --server` needs: the campaign, its accepted takes, its report.
     func export(_ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
-        let campaignID = try context.parameters.require("campaign")
-        guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
-        let now = Date()
-        let report = CampaignReport(campaign: campaign, inputs: try await store.reportInputs(campaign: campaign, now: now), now: now)
-        let bundle = ExportBundle(campaign: campaign, items: try await store.exportItems(campaignID: campaignID), report: report)
-        return JSONResponse.make(body: try ExportBundle.encoder.encode(bundle), status: .ok)
+        let campaign = try await store.existingCampaign(id: try context.parameters.require("campaign"))
+        return JSONResponse.make(body: try ExportBundle.encoder.encode(try await store.exportBundle(of: campaign)), status: .ok)
     }
 
     func list(_ context: ParloirContext) async throws -> Response {
@@ -37,11 +33,8 @@ struct CampaignRoutes {
     /// Totals, quota fill, verification, noise and per-worker figures (see `CampaignReport`).
     func report(_ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
-        let campaignID = try context.parameters.require("campaign")
-        guard let campaign = try await store.campaign(id: campaignID) else { throw ParloirError.notFound("campaign \(campaignID)") }
-        let now = Date()
-        let report = CampaignReport(campaign: campaign, inputs: try await store.reportInputs(campaign: campaign, now: now), now: now)
-        return JSONResponse.make(body: try CampaignReport.encoder.encode(report), status: .ok)
+        let campaign = try await store.existingCampaign(id: try context.parameters.require("campaign"))
+        return JSONResponse.make(body: try CampaignReport.encoder.encode(try await store.report(of: campaign)), status: .ok)
     }
 
     struct CampaignBody: Encodable {
@@ -97,7 +90,7 @@ struct CampaignRoutes {
     func importPrompts(_ request: Request, _ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         let campaignID = try context.parameters.require("campaign")
-        guard try await store.campaign(id: campaignID) != nil else { throw ParloirError.notFound("campaign \(campaignID)") }
+        _ = try await store.existingCampaign(id: campaignID)
         let type = request.headers[.contentType]?.lowercased() ?? ""
         let text = try await RequestBodies.text(request, limit: 8 << 20)
         let candidates: [PromptCandidate]

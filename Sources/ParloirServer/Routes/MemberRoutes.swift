@@ -57,7 +57,7 @@ struct MemberRoutes {
         return try JSONResponse.make(MeBody(
             id: member.id, role: member.role, profile: member.profile, takes: summary.takesByVerdict,
             earningsCents: summary.earningsCents,
-            earningsEur: String(format: "%d,%02d €", summary.earningsCents / 100, summary.earningsCents % 100)
+            earningsEur: Euros.text(summary.earningsCents, decimalSeparator: ",")
         ))
     }
 }

@@ -53,7 +53,7 @@ struct RecordingRoutes {
         }
         let noise = try Self.declaredNoise(request)
         if let conflict = assignment.uploadConflict(at: started) { throw conflict }
-        guard let campaign = try await store.campaign(id: assignment.campaignID) else { throw ParloirError.notFound("campaign \(assignment.campaignID)") }
+        let campaign = try await store.existingCampaign(id: assignment.campaignID)
 
         let writer: BlobWriter
         do { writer = try blobs.makeWriter(limit: maxUploadBytes) } catch { throw ParloirError.internalError("cannot open a blob: \(error)") }

@@ -148,7 +148,7 @@ struct VerificationRoutes {
     func quality(_ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         let campaignID = try context.parameters.require("campaign")
-        guard try await store.campaign(id: campaignID) != nil else { throw ParloirError.notFound("campaign \(campaignID)") }
+        _ = try await store.existingCampaign(id: campaignID)
         let inputs = try await store.qualityInputs(campaignID: campaignID)
         let estimate = QualityEstimate(observations: inputs.observations, accepted: inputs.accepted, certain: inputs.certain)
         var body: [(String, OrderedJSON)] = [
