@@ -87,8 +87,8 @@ def main():
 
     # Runs alternate between the two tools so that both see the same machine load; the ratio
     # is the median of the ratios of each pair.
-    timed([PARLOIR, "analyze", "--json", hour])
-    pairs = [(timed([PARLOIR, "analyze", "--json", hour]), timed(["sox", hour, "-n", "stats"])) for _ in range(args.runs)]
+    timed([PARLOIR, "analyze", "--json", "--full-length", hour])
+    pairs = [(timed([PARLOIR, "analyze", "--json", "--full-length", hour]), timed(["sox", hour, "-n", "stats"])) for _ in range(args.runs)]
     p_time = statistics.median(p[0][0] for p in pairs)
     s_time = statistics.median(p[1][0] for p in pairs)
     p_mem = max(p[0][1] for p in pairs)

@@ -7,6 +7,10 @@ import Foundation
 /// which also yields silences, SNR and bandwidth). A second pass over the speech happens only
 /// when a recording has no pause to measure its noise in. Memory stays the same whatever the
 /// recording's length. An analyzer holds no state between calls and can be shared by threads.
+///
+/// The cost of one analysis is bounded whatever the bytes claim: headers are checked against
+/// `limits` before anything is sized from them, and decoding stops one second past the rule
+/// set's longest duration, since the verdict (`too_long`) is known by then.
 public struct RecordingAnalyzer: Sendable {
     /// Frames read from libsndfile per block, on both paths: the DC offset removed from a block
     /// is the running mean at its end, so the same blocks give the same figures.
@@ -16,26 +20,46 @@ public struct RecordingAnalyzer: Sendable {
     static let pipelineSeconds: Int64 = 30
 
     public let rules: RuleSet
+    /// What a header may declare.
+    public var limits = DecoderLimits.standard
+    /// Whether decoding stops one second past `rules.maxDurationS`. The service always stops;
+    /// `parloir analyze --full-length` measures long recordings to the end.
+    public var stopsAtDurationLimit = true
     /// Recordings declaring more seconds than this take the two-thread path.
     var pipelineSeconds = Self.pipelineSeconds
 
-    public init(rules: RuleSet = .standard) { self.rules = rules }
+    public init(rules: RuleSet = .standard, stopsAtDurationLimit: Bool = true) {
+        self.rules = rules
+        self.stopsAtDurationLimit = stopsAtDurationLimit
+    }
 
-    /// Judges a source. Never throws: audio that cannot be decoded is rejected as `unreadable`.
-    public func analyze(_ source: AudioSource, name: String? = nil) -> AnalysisReport {
+    /// Judges a source. Never throws: audio that cannot be decoded is rejected as `unreadable`
+    /// (or `unsupported_format` when its header is refused). With the syllables of the prompt
+    /// the take was recorded for, the speaking rate is judged too.
+    public func analyze(_ source: AudioSource, name: String? = nil, promptSyllables: Int? = nil) -> AnalysisReport {
         let judge = Judge(rules: rules)
         let file = name ?? source.displayName
         do {
-            let measurements = try measure(source)
-            return judge.judge(file: file, metrics: measurements.metrics)
+            let measurements = try measure(source, promptSyllables: promptSyllables)
+            return judge.judge(file: file, metrics: measurements.metrics, stoppedAtS: measurements.stoppedAtS)
         } catch {
             return judge.unreadable(file: file, error: error)
         }
     }
 
+    /// Frames decoded at most at `sampleRate`, or nil when decoding goes to the end.
+    func frameLimit(sampleRate: Int) -> Int64? {
+        guard stopsAtDurationLimit else { return nil }
+        let frames = (rules.maxDurationS + 1) * Double(sampleRate)
+        return frames < 1e15 ? Int64(frames) : nil
+    }
+
     /// Measures a source without judging it.
-    public func measure(_ source: AudioSource) throws(DecodeError) -> Measurements {
-        let reader = try SoundFileReader(source: source)
+    public func measure(_ source: AudioSource, promptSyllables: Int? = nil) throws(DecodeError) -> Measurements {
+        let reader = try SoundFileReader(source: source, limits: limits)
+        let frameLimit = frameLimit(sampleRate: reader.sampleRate)
+        var decoded: Int64 = 0
+        var stoppedEarly = false
         let geometry = FrameGeometry(sampleRate: reader.sampleRate)
         let detector = VoiceActivityDetector(geometry: geometry)
         let framer = SpectralFramer(geometry: geometry, consumer: detector)
@@ -47,8 +71,19 @@ public struct RecordingAnalyzer: Sendable {
         var decimator = MainsHumDecimator(sampleRate: reader.sampleRate)
         // First stage: decode; levels and clipping see the samples as decoded, the rest without DC offset.
         func decode(into block: SampleBlock) {
-            block.count = max(0, reader.readMono(into: block.samples, capacity: block.capacity))
             block.decimated.removeAll(keepingCapacity: true)
+            var asked = block.capacity
+            if let frameLimit {
+                guard decoded < frameLimit else {
+                    // At the limit: one more frame says whether the recording goes on.
+                    if !stoppedEarly { stoppedEarly = reader.readMono(into: block.samples, capacity: 1) > 0 }
+                    block.count = 0
+                    return
+                }
+                asked = Int(min(Int64(asked), frameLimit - decoded))
+            }
+            block.count = max(0, reader.readMono(into: block.samples, capacity: asked))
+            decoded += Int64(block.count)
             guard block.count > 0 else { return }
             if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(block.samples, count: block.count) }
             levels.consume(block.samples, count: block.count)
@@ -61,7 +96,8 @@ public struct RecordingAnalyzer: Sendable {
             hum.consume(decimated: block.decimated)
             framer.consume(block.samples, count: block.count)
         }
-        if reader.declaredFrames / Int64(reader.sampleRate) >= pipelineSeconds {
+        let expectedFrames = min(reader.declaredFrames, frameLimit ?? .max)
+        if expectedFrames / Int64(reader.sampleRate) >= pipelineSeconds {
             let pipeline = BlockPipeline(buffers: 4, capacity: Self.blockFrames)
             pipeline.start(spectralStage)
             while true {
@@ -96,8 +132,12 @@ public struct RecordingAnalyzer: Sendable {
         m.clippedRuns = clip.runs
         m.speechS = detector.speechSeconds
         m.leadingSilenceS = detector.leadingSilence
-        m.trailingSilenceS = detector.trailingSilence
+        // Where decoding stopped is not where the recording ends.
+        m.trailingSilenceS = stoppedEarly ? nil : detector.trailingSilence
         m.humDB = hum.finish()
+        if !stoppedEarly {
+            m.speakingRateSPS = SpeakingRate.syllablesPerSecond(syllables: promptSyllables, speechSeconds: m.speechS)
+        }
         m.bandwidthHz = BandwidthEstimate.bandwidth(
             spectrum: detector.speechSpectrum, frames: detector.speechFrames, geometry: geometry)
 
@@ -119,7 +159,8 @@ public struct RecordingAnalyzer: Sendable {
                 m.snrDB = snr
             }
         }
-        return Measurements(metrics: m.rounded(), clipping: clip, snrMethod: method, pauseSeconds: detector.pauseSeconds)
+        return Measurements(metrics: m.rounded(), clipping: clip, snrMethod: method, pauseSeconds: detector.pauseSeconds,
+                            stoppedAtS: stoppedEarly ? m.durationS : nil)
     }
 
     /// Second pass over the speech span for the amplitude-distribution SNR estimate.
@@ -166,6 +207,9 @@ public struct Measurements: Sendable {
     public var snrMethod: SNRMethod
     /// Seconds of pause the noise was measured in.
     public var pauseSeconds: Double
+    /// Where decoding stopped when the recording is longer than the duration limit allows
+    /// (the figures describe the audio up to there); nil when it was read to the end.
+    public var stoppedAtS: Double?
 }
 
 extension Metrics {
@@ -189,6 +233,7 @@ extension Metrics {
         m.snrDB = r(snrDB, 2)
         m.bandwidthHz = r(bandwidthHz, 1)
         m.humDB = r(humDB, 2)
+        m.speakingRateSPS = r(speakingRateSPS, 2)
         return m
     }
 }

@@ -195,6 +195,10 @@ public protocol ParloirStore: Sendable {
     func assignment(id: String) async throws -> Assignment?
 
     func recording(id: String) async throws -> Recording?
+    /// Whether audio with this SHA-256 is stored already: the cheap check an upload makes before
+    /// it is analysed. `saveTake` checks again in its transaction, which is what holds when two
+    /// identical uploads race.
+    func audioExists(sha256: String) async throws -> Bool
     /// Stores a take, moves its assignment on, books its pay and its idempotent answer, in one
     /// transaction; throws a `ParloirError` conflict when the assignment no longer takes uploads
     /// or the audio is already stored.

@@ -7,14 +7,17 @@ public struct ParloirError: Error, Sendable, Equatable, CustomStringConvertible 
     public let code: String
     /// What went wrong, in a sentence.
     public let message: String
-    /// Extra members for the error object (for example the quota `cell`).
+    /// Extra members for the error object (for example the quota `cell`, or `message_fr`).
     public let details: [String: String]
+    /// Seconds after which the client may try again (`Retry-After`), for failures that pass.
+    public let retryAfter: Int?
 
-    public init(status: Int, code: String, message: String, details: [String: String] = [:]) {
+    public init(status: Int, code: String, message: String, details: [String: String] = [:], retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code): \(message)" }
@@ -40,6 +43,10 @@ public struct ParloirError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func unsupportedMediaType(_ type: String?, accepted: [String]) -> ParloirError {
         ParloirError(status: 415, code: "unsupported_media_type",
                      message: "content type \(type ?? "(none)") is not accepted here; use one of \(accepted.joined(separator: ", "))")
+    }
+    /// The service is at capacity: nothing was kept, and the client may retry after `retryAfter` seconds.
+    public static func busy(_ message: String, messageFR: String, retryAfter: Int) -> ParloirError {
+        ParloirError(status: 503, code: "busy", message: message, details: ["message_fr": messageFR], retryAfter: retryAfter)
     }
     public static func internalError(_ message: String = "the server failed; nothing was stored") -> ParloirError {
         ParloirError(status: 500, code: "internal", message: message)

@@ -78,6 +78,8 @@ enum JSONResponse {
         var object: [String: String] = ["code": error.code, "message": error.message]
         for (key, value) in error.details { object[key] = value }
         let body = (try? encoder.encode(["error": object])) ?? Data()
-        return make(body: body, status: HTTPResponse.Status(code: error.status))
+        var response = make(body: body, status: HTTPResponse.Status(code: error.status))
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        return response
     }
 }

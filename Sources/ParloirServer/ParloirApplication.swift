@@ -21,10 +21,21 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// The background ASR client's endpoint, if any.
     public var asr: ASRConfiguration?
+    /// Analyses run at once (threads of their own), by default one per core.
+    public var analysisThreads: Int
+    /// Uploads that may wait for an analysis thread; more get 503 at once.
+    public var analysisQueue: Int
+    /// Longest wait for an analysis thread before an upload gets 503.
+    public var analysisWait: Duration
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
-                campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil) {
+                campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil,
+                analysisThreads: Int = ProcessInfo.processInfo.activeProcessorCount, analysisQueue: Int = 64,
+                analysisWait: Duration = .seconds(10)) {
         self.asr = asr
+        self.analysisThreads = analysisThreads
+        self.analysisQueue = analysisQueue
+        self.analysisWait = analysisWait
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port
@@ -64,7 +75,9 @@ public enum ParloirServer {
         for file in configuration.campaignFiles {
             loaded.append(try await CampaignLoader(store: store).load(specPath: file))
         }
-        let metrics = ServerMetrics(storedBytes: try await store.storedBytes())
+        let analysis = AnalysisPool(.init(threads: configuration.analysisThreads, queueLimit: configuration.analysisQueue,
+                                          maxWait: configuration.analysisWait))
+        let metrics = ServerMetrics(storedBytes: try await store.storedBytes(), waitingAnalyses: { analysis.waiting })
         let router = Router(context: ParloirContext.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
@@ -74,7 +87,8 @@ public enum ParloirServer {
         CampaignRoutes(store: store).register(on: v1)
         MemberRoutes(store: store).register(on: v1)
         AssignmentRoutes(store: store).register(on: v1)
-        RecordingRoutes(store: store, blobs: blobs, metrics: metrics, maxUploadBytes: configuration.maxUploadBytes).register(on: v1)
+        RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
+                        maxUploadBytes: configuration.maxUploadBytes).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
         let application = Application(
             router: router,

@@ -10,10 +10,15 @@ public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let bytesStored: Gauge
     private let uploadedBytes: Counter
+    private let analysesWaiting: Gauge
+    private let waitingAnalyses: @Sendable () -> Int
 
-    init(storedBytes: Int) {
+    /// `waitingAnalyses` tells, when metrics are read, how many uploads wait for an analysis thread.
+    init(storedBytes: Int, waitingAnalyses: @escaping @Sendable () -> Int = { 0 }) {
         bytesStored = registry.makeGauge(descriptor: Self.name("parloir_stored_bytes", "Bytes of audio stored in the blob folder."))
         uploadedBytes = registry.makeCounter(descriptor: Self.name("parloir_upload_bytes_total", "Bytes of audio accepted for storage."))
+        analysesWaiting = registry.makeGauge(descriptor: Self.name("parloir_analysis_waiting_uploads", "Uploads waiting for an analysis thread."))
+        self.waitingAnalyses = waitingAnalyses
         bytesStored.set(Double(storedBytes))
     }
 
@@ -46,7 +51,10 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The metrics in Prometheus text format.
-    func exposition() -> String { registry.emitToString() }
+    func exposition() -> String {
+        analysesWaiting.set(Double(waitingAnalyses()))
+        return registry.emitToString()
+    }
 }
 
 /// Times every request into `ServerMetrics`, labelled by route pattern rather than concrete path.

@@ -240,6 +240,12 @@ public final class SQLiteStore: ParloirStore {
         }
     }
 
+    public func audioExists(sha256: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)"), arguments: [sha256]) == true
+        }
+    }
+
     static func recording(from row: Row) throws -> Recording {
         Recording(id: row["id"], assignmentID: row["assignment_id"], campaignID: row["campaign_id"], promptID: row["prompt_id"],
                   workerID: row["worker_id"], sha256: row["sha256"], byteCount: row["byte_count"], contentType: row["content_type"],

@@ -2,6 +2,7 @@ import ArgumentParser
 import AudioQC
 import Foundation
 import ParloirTerminal
+import Transcripts
 
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
           parloir analyze corpora/samples
           parloir analyze --json take.wav | jq .verdict
           parloir analyze --rules strict.json --json uploads/
+          parloir analyze --prompt "Allume la lumière de la cuisine." take.wav
+          parloir analyze --prompts takes.tsv takes/     # lines: FILE<TAB>prompt sentence
         """
     )
 
@@ -25,11 +28,21 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("JSON file overriding rule thresholds.", valueName: "FILE"))
     var rules: String?
 
+    @Option(name: .long, help: ArgumentHelp("The sentence every file was recorded for: judges the speaking rate.", valueName: "TEXT"))
+    var prompt: String?
+
+    @Option(name: .long, help: ArgumentHelp("Tab-separated lines FILE<TAB>sentence (FILE as given or its name): judges each file's speaking rate.", valueName: "FILE"))
+    var prompts: String?
+
+    @Flag(name: .long, help: "Measure recordings longer than the duration limit to the end (by default decoding stops one second past it).")
+    var fullLength = false
+
     @Argument(help: ArgumentHelp("Files or folders to analyse.", valueName: "PATH"))
     var paths: [String]
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one file or folder to analyse") }
+        if prompt != nil && prompts != nil { throw ValidationError("give --prompt or --prompts, not both") }
     }
 
     func run() async throws {
@@ -43,10 +56,11 @@ struct AnalyzeCommand: AsyncParsableCommand {
         } catch let error as AudioFileCollector.CollectionError {
             throw CommandLineFailure.badArgument(error.message)
         }
-        let batch = BatchAnalyzer(analyzer: RecordingAnalyzer(rules: ruleSet))
+        let syllables = try promptSyllables(for: files)
+        let batch = BatchAnalyzer(analyzer: RecordingAnalyzer(rules: ruleSet, stopsAtDurationLimit: !fullLength))
         let output = FileHandle.standardOutput
         if json {
-            await batch.run(files) { _, report in
+            await batch.run(files, promptSyllables: syllables) { _, report in
                 output.write(Data((report.jsonLine() + "\n").utf8))
             }
             return
@@ -61,7 +75,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             return
         }
         print(table.header())
-        await batch.run(files) { index, report in
+        await batch.run(files, promptSyllables: syllables) { index, report in
             progress?.finish()
             print(table.row(report))
             reports.append(report)
@@ -69,5 +83,25 @@ struct AnalyzeCommand: AsyncParsableCommand {
         }
         progress?.finish()
         print(table.summary(reports))
+    }
+
+    /// The syllables of each file's prompt, from `--prompt` or `--prompts`.
+    func promptSyllables(for files: [String]) throws -> [Int?] {
+        if let prompt { return files.map { _ in FrenchSyllables.count(prompt) } }
+        guard let prompts else { return [] }
+        guard let text = try? String(contentsOfFile: prompts, encoding: .utf8) else {
+            throw CommandLineFailure.badArgument("cannot read the prompt file \(prompts)")
+        }
+        var byName: [String: Int] = [:]
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard fields.count == 2, !fields[0].isEmpty, !fields[1].isEmpty else {
+                throw CommandLineFailure.badArgument("\(prompts), line \(number + 1): expected FILE<TAB>sentence")
+            }
+            byName[fields[0]] = FrenchSyllables.count(fields[1])
+        }
+        return files.map { byName[$0] ?? byName[($0 as NSString).lastPathComponent] }
     }
 }

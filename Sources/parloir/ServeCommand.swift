@@ -45,9 +45,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Transcription requests in flight at once.")
     var asrConcurrency = 2
 
+    @Option(name: .long, help: ArgumentHelp("Takes analysed at once, on threads of their own (default: one per core).", valueName: "N"))
+    var analysisThreads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: ArgumentHelp("Uploads that may wait for an analysis thread; more are answered 503.", valueName: "N"))
+    var analysisQueue = 64
+
+    @Option(name: .long, help: ArgumentHelp("Seconds an upload may wait for an analysis thread before it is answered 503.", valueName: "SECONDS"))
+    var analysisWait = 10.0
+
     func validate() throws {
         if !(1...65535).contains(port) && port != 0 { throw ValidationError("--port must lie between 0 and 65535") }
         if maxUploadMb < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
+        if analysisThreads < 1 { throw ValidationError("--analysis-threads must be at least 1") }
+        if analysisQueue < 0 { throw ValidationError("--analysis-queue must not be negative") }
+        if !(analysisWait > 0 && analysisWait <= 600) { throw ValidationError("--analysis-wait must lie between 0 and 600 seconds") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
     }
 
@@ -66,7 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = ServerConfiguration(
             dataDirectory: dataDir, host: host, port: port, maxUploadBytes: maxUploadMb << 20,
-            campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info, asr: asr
+            campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info, asr: asr,
+            analysisThreads: analysisThreads, analysisQueue: analysisQueue, analysisWait: .milliseconds(Int64(analysisWait * 1000))
         )
         try await ParloirServer.serve(configuration) { startup in
             FileHandle.standardOutput.write(Data((Self.banner(configuration, startup) + "\n").utf8))

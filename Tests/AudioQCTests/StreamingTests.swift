@@ -17,8 +17,8 @@ struct StreamingTests {
     @Test func pipelineAndSingleThreadAgree() throws {
         let path = try Self.longTake(seconds: 40)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let piped = try RecordingAnalyzer().measure(.file(path))
-        var single = RecordingAnalyzer()
+        let piped = try RecordingAnalyzer(stopsAtDurationLimit: false).measure(.file(path))
+        var single = RecordingAnalyzer(stopsAtDurationLimit: false)
         single.pipelineSeconds = .max
         let direct = try single.measure(.file(path))
         #expect(piped.metrics == direct.metrics)

@@ -17,7 +17,7 @@ import Testing
         let corrected = "allume la lumière de la cuisine s'il te plaît"
 
         init() async throws {
-            service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
+            service = try ServiceCommandTests.RunningService(campaign: try Self.campaignIgnoringSpeakingRate())
             let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             seeder = TerminalSessionTests.Seeder(server: service.server, admin: admin)
             campaign = try await seeder.campaign()
@@ -58,6 +58,19 @@ import Testing
                     if answer["verdict"] != "matches_prompt" { break }
                 }
             }
+        }
+
+        /// The example campaign, with the speaking-rate check off: the corpus files say other
+        /// sentences than the prompts they are uploaded for.
+        static func campaignIgnoringSpeakingRate() throws -> String {
+            let folder = ExportTests.folder()
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let example = AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison")
+            let spec = try String(contentsOf: example.appendingPathComponent("campaign.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "rules:\n", with: "rules:\n  min_speaking_rate_sps: 0\n  max_speaking_rate_sps: 1000\n")
+            try spec.write(toFile: folder + "/campaign.yaml", atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: example.appendingPathComponent("prompts.tsv").path, toPath: folder + "/prompts.tsv")
+            return folder + "/campaign.yaml"
         }
 
         func export(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {

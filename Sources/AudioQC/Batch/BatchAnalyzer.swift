@@ -13,7 +13,9 @@ public struct BatchAnalyzer: Sendable {
 
     /// Analyses `files`, calling `deliver` with each report in input order as soon as it and
     /// all before it are done (so output can stream while later files are still running).
-    public func run(_ files: [String], deliver: (Int, AnalysisReport) -> Void) async {
+    /// `promptSyllables` gives, by index, the syllables of the prompt a file was recorded for.
+    public func run(_ files: [String], promptSyllables: [Int?] = [],
+                    deliver: (Int, AnalysisReport) -> Void) async {
         let analyzer = self.analyzer
         await withTaskGroup(of: (Int, AnalysisReport).self) { group in
             var next = 0
@@ -22,7 +24,8 @@ public struct BatchAnalyzer: Sendable {
             func submit() {
                 guard next < files.count else { return }
                 let index = next, path = files[index]
-                group.addTask { (index, analyzer.analyze(.file(path))) }
+                let syllables = index < promptSyllables.count ? promptSyllables[index] : nil
+                group.addTask { (index, analyzer.analyze(.file(path), promptSyllables: syllables)) }
                 next += 1
             }
             for _ in 0..<min(concurrency, files.count) { submit() }

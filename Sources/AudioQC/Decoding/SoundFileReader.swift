@@ -7,6 +7,10 @@ import Foundation
 /// Ogg Opus, MP3 and the rest. Several channels are averaged into one; samples are normalised
 /// to full scale 1.0 as libsndfile does for float reads. The libsndfile handle never leaves
 /// this file.
+///
+/// A header is checked against `DecoderLimits` before anything is sized from it, and every
+/// buffer here is sized from the block size (times at most `maxChannels`), never from what a
+/// header claims: an upload is a claim made by anyone.
 final class SoundFileReader {
     /// Sample rate in Hz as the container declares it.
     let sampleRate: Int
@@ -19,13 +23,17 @@ final class SoundFileReader {
 
     private let handle: OpaquePointer
     private let memory: MemoryStream?
-    private var interleaved: UnsafeMutablePointer<Float>
-    private var interleavedCapacity: Int
+    private var interleaved: UnsafeMutablePointer<Float>?
+    /// Frames per libsndfile call when channels must be mixed down, so that the interleaved
+    /// buffer stays small whatever the block size.
+    private static let interleavedFrames = 16_384
 
-    /// Opens a source, or throws `DecodeError` with libsndfile's reason when it cannot.
-    init(source: AudioSource) throws(DecodeError) {
+    /// Opens a source, or throws `DecodeError` with libsndfile's reason when it cannot, or
+    /// with the limit its header breaks.
+    init(source: AudioSource, limits: DecoderLimits = .standard) throws(DecodeError) {
         var info = SF_INFO()
         let opened: OpaquePointer?
+        let byteLength: Int64
         switch source {
         case .file(let path):
             memory = nil
@@ -33,12 +41,13 @@ final class SoundFileReader {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw DecodeError("no such file: \(path)")
             }
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
-                throw DecodeError("the file is empty")
-            }
+            let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+            if size == 0 { throw DecodeError("the file is empty") }
+            byteLength = size
             opened = sf_open(path, Int32(SFM_READ), &info)
         case .bytes(let data):
             guard !data.isEmpty else { throw DecodeError("the upload is empty") }
+            byteLength = Int64(data.count)
             let stream = MemoryStream(data)
             memory = stream
             var io = MemoryStream.virtualIO
@@ -48,46 +57,61 @@ final class SoundFileReader {
             let reason = String(cString: sf_strerror(nil))
             throw DecodeError("libsndfile says: \(reason)")
         }
-        guard info.channels > 0, info.samplerate > 0 else {
+        let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
+        if let refusal = limits.refusal(sampleRate: Int(info.samplerate), channels: Int(info.channels),
+                                        frames: info.frames, bytesPerSample: Self.bytesPerSample(format: info.format),
+                                        byteLength: byteLength) {
             sf_close(opened)
-            throw DecodeError("the header declares \(info.channels) channels at \(info.samplerate) Hz")
+            throw refusal
         }
         handle = opened
         sampleRate = Int(info.samplerate)
         channels = Int(info.channels)
         declaredFrames = info.frames
-        let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
         mayHoldNonFiniteSamples = subtype == Int32(SF_FORMAT_FLOAT) || subtype == Int32(SF_FORMAT_DOUBLE)
-        interleavedCapacity = 0
-        interleaved = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        interleaved = channels > 1 ? .allocate(capacity: Self.interleavedFrames * channels) : nil
     }
 
     deinit {
         sf_close(handle)
-        interleaved.deallocate()
+        interleaved?.deallocate()
+    }
+
+    /// Bytes per sample of uncompressed audio, whose frame count the byte length bounds; nil
+    /// otherwise (FLAC declares PCM subtypes but compresses them).
+    private static func bytesPerSample(format: Int32) -> Int? {
+        guard format & Int32(SF_FORMAT_TYPEMASK) != Int32(SF_FORMAT_FLAC) else { return nil }
+        switch format & Int32(SF_FORMAT_SUBMASK) {
+        case Int32(SF_FORMAT_PCM_S8), Int32(SF_FORMAT_PCM_U8), Int32(SF_FORMAT_ULAW), Int32(SF_FORMAT_ALAW): return 1
+        case Int32(SF_FORMAT_PCM_16): return 2
+        case Int32(SF_FORMAT_PCM_24): return 3
+        case Int32(SF_FORMAT_PCM_32), Int32(SF_FORMAT_FLOAT): return 4
+        case Int32(SF_FORMAT_DOUBLE): return 8
+        default: return nil
+        }
     }
 
     /// Reads up to `capacity` frames, down-mixed to mono, into `buffer`; returns how many were read (0 at the end).
     func readMono(into buffer: UnsafeMutablePointer<Float>, capacity: Int) -> Int {
-        if channels == 1 {
+        guard let interleaved else {
             return Int(sf_readf_float(handle, buffer, sf_count_t(capacity)))
         }
-        let needed = capacity * channels
-        if interleavedCapacity < needed {
-            interleaved.deallocate()
-            interleaved = UnsafeMutablePointer<Float>.allocate(capacity: needed)
-            interleavedCapacity = needed
-        }
-        let frames = Int(sf_readf_float(handle, interleaved, sf_count_t(capacity)))
         let scale = 1 / Float(channels)
         let count = channels
-        for frame in 0..<frames {
-            var sum: Float = 0
-            let base = interleaved + frame * count
-            for channel in 0..<count { sum += base[channel] }
-            buffer[frame] = sum * scale
+        var filled = 0
+        while filled < capacity {
+            let asked = min(Self.interleavedFrames, capacity - filled)
+            let frames = Int(sf_readf_float(handle, interleaved, sf_count_t(asked)))
+            for frame in 0..<max(frames, 0) {
+                var sum: Float = 0
+                let base = interleaved + frame * count
+                for channel in 0..<count { sum += base[channel] }
+                buffer[filled + frame] = sum * scale
+            }
+            filled += max(frames, 0)
+            if frames < asked { break }
         }
-        return frames
+        return filled
     }
 
     /// Moves back to the first frame, so that a second pass can read the recording again.

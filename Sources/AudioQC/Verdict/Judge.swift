@@ -6,18 +6,22 @@ public struct Judge: Sendable {
 
     public init(rules: RuleSet) { self.rules = rules }
 
-    /// The verdict for a take that could not be decoded.
+    /// The verdict for a take that could not be decoded, or whose header is refused.
     public func unreadable(file: String, error: DecodeError) -> AnalysisReport {
-        AnalysisReport(
-            file: file, verdict: .reject,
-            reasons: [Reason(code: .unreadable, severity: .reject, value: nil, threshold: nil,
-                             message: "the audio cannot be decoded: \(error.message)")],
-            metrics: Metrics()
-        )
+        let reason = switch error.kind {
+        case .unreadable:
+            Reason(code: .unreadable, severity: .reject, value: nil, threshold: nil,
+                   message: "the audio cannot be decoded: \(error.message)")
+        case .unsupported:
+            Reason(code: .unsupportedFormat, severity: .reject, value: nil, threshold: nil,
+                   message: "the audio is not in a format Parloir reads: \(error.message)")
+        }
+        return AnalysisReport(file: file, verdict: .reject, reasons: [reason], metrics: Metrics())
     }
 
-    /// The verdict for measured audio.
-    public func judge(file: String, metrics m: Metrics) -> AnalysisReport {
+    /// The verdict for measured audio; `stoppedAtS` says where decoding stopped on a recording
+    /// known to be too long.
+    public func judge(file: String, metrics m: Metrics, stoppedAtS: Double? = nil) -> AnalysisReport {
         var reasons: [Reason] = []
         func add(_ code: ReasonCode, _ severity: Severity, _ value: Double?, _ threshold: Double?, _ message: String) {
             reasons.append(Reason(code: code, severity: severity, value: value, threshold: threshold, message: message))
@@ -27,7 +31,10 @@ public struct Judge: Sendable {
             add(.sampleRate, .reject, Double(rate), r.minSampleRateHz,
                 "sample rate \(rate) Hz is under the minimum of \(Int(r.minSampleRateHz)) Hz")
         }
-        if let duration = m.durationS {
+        if let stopped = stoppedAtS {
+            add(.tooLong, .reject, stopped, r.maxDurationS,
+                "the recording runs past \(fmt(stopped)) s, over the maximum of \(fmt(r.maxDurationS)) s; the rest was not analysed")
+        } else if let duration = m.durationS {
             if duration < r.minDurationS {
                 add(.tooShort, .reject, duration, r.minDurationS,
                     "duration \(fmt(duration)) s is under the minimum of \(fmt(r.minDurationS)) s")
@@ -97,6 +104,12 @@ public struct Judge: Sendable {
                 add(.lowSNR, .warn, snr, r.snrWarnDB,
                     "speech-to-noise ratio \(fmt(snr, 1)) dB is under \(fmt(r.snrWarnDB, 1)) dB")
             }
+        }
+        if let rate = m.speakingRateSPS, rate < r.minSpeakingRateSPS || rate > r.maxSpeakingRateSPS {
+            let bound = rate < r.minSpeakingRateSPS ? r.minSpeakingRateSPS : r.maxSpeakingRateSPS
+            add(.speakingRate, .reject, rate, bound,
+                "the prompt read at \(fmt(rate, 1)) syllables per second of speech, outside \(fmt(r.minSpeakingRateSPS, 1))–\(fmt(r.maxSpeakingRateSPS, 1)): "
+                + (rate > r.maxSpeakingRateSPS ? "part of the sentence seems missing" : "the take seems to say more than the sentence"))
         }
         if let bandwidth = m.bandwidthHz, let rate = m.sampleRate,
            Double(rate) >= r.narrowbandMinSampleRateHz, bandwidth < r.narrowbandRejectHz {

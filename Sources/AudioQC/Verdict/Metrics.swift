@@ -16,6 +16,8 @@ public struct Metrics: Sendable, Equatable, Codable {
     public var snrDB: Double?
     public var bandwidthHz: Double?
     public var humDB: Double?
+    /// Syllables of the prompt per second of speech; nil when the prompt is not known.
+    public var speakingRateSPS: Double?
 
     public init() {}
 
@@ -35,6 +37,7 @@ public struct Metrics: Sendable, Equatable, Codable {
         case snrDB = "snr_db"
         case bandwidthHz = "bandwidth_hz"
         case humDB = "hum_db"
+        case speakingRateSPS = "speaking_rate_sps"
     }
 }
 
@@ -53,4 +56,7 @@ public struct AnalysisReport: Sendable, Equatable, Codable {
         self.reasons = reasons
         self.metrics = metrics
     }
+
+    /// Whether the audio could not be decoded at all (`unreadable` or `unsupported_format`).
+    public var isUndecodable: Bool { reasons.contains { $0.code == .unreadable || $0.code == .unsupportedFormat } }
 }

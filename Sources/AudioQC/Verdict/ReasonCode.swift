@@ -1,6 +1,7 @@
 /// Why a take was rejected or warned about. The raw values are the stable codes clients see.
 public enum ReasonCode: String, Sendable, Codable, CaseIterable, Comparable {
     case unreadable
+    case unsupportedFormat = "unsupported_format"
     case duplicate
     case sampleRate = "sample_rate"
     case tooShort = "too_short"
@@ -16,6 +17,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable, Comparable {
     case narrowband
     case dcOffset = "dc_offset"
     case mainsHum = "mains_hum"
+    case speakingRate = "speaking_rate"
 
     public static func < (lhs: ReasonCode, rhs: ReasonCode) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -24,6 +26,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable, Comparable {
         switch self {
         case .unreadable:
             return "Le fichier est illisible : réessayez l'envoi ; si l'erreur persiste, mettez à jour l'application d'enregistrement."
+        case .unsupportedFormat:
+            return "Ce format audio n'est pas pris en charge : enregistrez en WAV, FLAC, Ogg ou MP3, en mono ou en stéréo, entre 16 et 48 kHz."
         case .duplicate:
             return "Cet enregistrement a déjà été envoyé : enregistrez une nouvelle prise de la phrase."
         case .sampleRate:
@@ -52,6 +56,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable, Comparable {
             return "Le son ressemble à un appel téléphonique : enregistrez directement dans l'application, sans passer par un appel ni par un casque Bluetooth en mode mains libres."
         case .dcOffset:
             return "Le micro produit un décalage électrique : si vous le pouvez, essayez un autre micro ou un autre câble."
+        case .speakingRate:
+            return "La durée ne correspond pas à la phrase : lisez toute la phrase affichée, à votre rythme habituel."
         case .mainsHum:
             return "On entend un ronflement électrique : éloignez-vous des chargeurs et des appareils branchés, ou débranchez l'ordinateur du secteur pendant l'enregistrement."
         }

@@ -39,6 +39,10 @@ public struct RuleSet: Sendable, Equatable, Codable {
     public var humWarnDB = 10.0
     /// Least pause, seconds, for measuring the noise in pauses; below it SNR is estimated blind.
     public var minPauseForNoiseS = 0.25
+    /// Slowest acceptable reading of the prompt, syllables per second of speech.
+    public var minSpeakingRateSPS = 2.0
+    /// Fastest acceptable reading of the prompt, syllables per second of speech.
+    public var maxSpeakingRateSPS = 10.0
 
     /// The defaults.
     public static let standard = RuleSet()
@@ -64,6 +68,8 @@ public struct RuleSet: Sendable, Equatable, Codable {
         case dcOffsetWarn = "dc_offset_warn"
         case humWarnDB = "hum_warn_db"
         case minPauseForNoiseS = "min_pause_for_noise_s"
+        case minSpeakingRateSPS = "min_speaking_rate_sps"
+        case maxSpeakingRateSPS = "max_speaking_rate_sps"
     }
 
     /// Decodes a partial rule set: keys that are absent keep their defaults, unknown keys are an error.
@@ -98,6 +104,8 @@ public struct RuleSet: Sendable, Equatable, Codable {
         dcOffsetWarn = try value(.dcOffsetWarn, dcOffsetWarn)
         humWarnDB = try value(.humWarnDB, humWarnDB)
         minPauseForNoiseS = try value(.minPauseForNoiseS, minPauseForNoiseS)
+        minSpeakingRateSPS = try value(.minSpeakingRateSPS, minSpeakingRateSPS)
+        maxSpeakingRateSPS = try value(.maxSpeakingRateSPS, maxSpeakingRateSPS)
         try validate()
     }
 
@@ -114,6 +122,9 @@ public struct RuleSet: Sendable, Equatable, Codable {
         }
         if snrWarnDB < snrRejectDB {
             throw RuleSetError("snr_warn_db must not be below snr_reject_db")
+        }
+        if !(minSpeakingRateSPS >= 0 && maxSpeakingRateSPS > minSpeakingRateSPS) {
+            throw RuleSetError("max_speaking_rate_sps must be greater than min_speaking_rate_sps, and both non-negative")
         }
         if minSpeechS < 0 || maxLeadingSilenceS < 0 || maxTrailingSilenceS < 0 || truncationMarginS < 0 || minPauseForNoiseS < 0 {
             throw RuleSetError("durations must not be negative")

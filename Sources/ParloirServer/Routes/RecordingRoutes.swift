@@ -6,19 +6,22 @@ import NIOPosix
 import Hummingbird
 import ParloirCore
 import ParloirStore
+import Transcripts
 
 /// Uploads (`PUT /v1/assignments/{id}/recording`, the worker holding the assignment) and
 /// recordings (`GET /v1/recordings/{id}`, its worker or an admin; `…/audio`, admin).
 ///
 /// An upload streams to a temporary blob while it is hashed, with the size cap enforced as the
-/// bytes arrive; the DSP core judges it; the blob moves into place; one transaction checks that
-/// the audio is new and records the take, its assignment's state, its pay and its idempotent
-/// answer; only then is it answered.
+/// bytes arrive; audio already stored is refused before any analysis; the DSP core judges it on
+/// the analysis pool (503 when the pool is saturated); the blob moves into place; one
+/// transaction checks that the audio is new and records the take, its assignment's state, its
+/// pay and its idempotent answer; only then is it answered.
 /// Any failure before the commit leaves neither row nor blob.
 struct RecordingRoutes {
     let store: any VerificationStore
     let blobs: BlobStore
     let metrics: ServerMetrics
+    let analysis: AnalysisPool
     let maxUploadBytes: Int
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
@@ -79,12 +82,25 @@ struct RecordingRoutes {
         // judge other uploads.
         let sealing = UncheckedBlobWriter(writer)
         let sha256 = try await Self.blobIO.runIfActive { try sealing.writer.seal() }
+        if try await store.audioExists(sha256: sha256) {
+            metrics.recordRefusedUpload(code: "duplicate")
+            throw Self.duplicate
+        }
 
         let recordingID = Identifiers.make("rec")
-        let report = RecordingAnalyzer(rules: campaign.spec.rules).analyze(.file(writer.stagingPath), name: recordingID)
+        let analyzer = RecordingAnalyzer(rules: campaign.spec.rules)
+        let stagingPath = writer.stagingPath
+        let syllables = FrenchSyllables.count(assignment.promptText)
+        let report: AnalysisReport
+        do {
+            report = try await analysis.run { analyzer.analyze(.file(stagingPath), name: recordingID, promptSyllables: syllables) }
+        } catch {
+            metrics.recordRefusedUpload(code: "busy")
+            throw Self.busy
+        }
         let accepted = report.verdict == .accept
         let takeNumber = assignment.takes + 1
-        let status: HTTPResponse.Status = report.reasons.contains { $0.code == .unreadable } ? .unprocessableContent : .created
+        let status: HTTPResponse.Status = report.isUndecodable ? .unprocessableContent : .created
         let body = Data(OrderedJSON.fields([
             "recording_id": .string(recordingID),
             "verdict": .string(report.verdict.rawValue),
@@ -147,6 +163,12 @@ struct RecordingRoutes {
         let writer: BlobWriter
         init(_ writer: BlobWriter) { self.writer = writer }
     }
+
+    static let busy = ParloirError.busy(
+        "every analysis thread is busy and the queue is full; nothing was kept, send the take again shortly",
+        messageFR: "Le serveur est très sollicité : votre prise n'a pas été gardée. Renvoyez-la dans quelques secondes.",
+        retryAfter: 2
+    )
 
     static let duplicate = ParloirError(
         status: 409, code: "duplicate", message: "this audio was already uploaded; record a new take",
