@@ -31,7 +31,7 @@ def main():
     if not os.path.exists(PARLOIR):
         sys.exit("build first: swift build -c release")
     manifest = {e["file"]: e for e in json.load(open(os.path.join(SAMPLES, "manifest.json")))["files"]}
-    out = subprocess.run([PARLOIR, "analyze", "--json", SAMPLES], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([PARLOIR, "analyze", "--json", "--full-length", SAMPLES], capture_output=True, text=True, check=True).stdout
     reports = {os.path.basename(json.loads(l)["file"]): json.loads(l) for l in out.splitlines()}
 
     verdicts = sum(reports[f]["verdict"] == e["verdict"] for f, e in manifest.items())

@@ -56,12 +56,35 @@ public struct RecordingAnalyzer: Sendable {
 
     /// Measures a source without judging it.
     public func measure(_ source: AudioSource, promptSyllables: Int? = nil) throws(DecodeError) -> Measurements {
+        try measure(source, promptSyllables: promptSyllables, edgeSink: nil)
+    }
+
+    /// The frames the speech-edge model judged in a recording, with their features, to fit the
+    /// model again (`parloir analyze --edge-features`, `scripts/fit_edges.py`).
+    public func edgeFeatures(of source: AudioSource) throws(DecodeError) -> [EdgeFeatureRow] {
+        final class Rows { var rows: [EdgeFeatureRow] = [] }
+        let collected = Rows()
+        var analyzer = self
+        analyzer.pipelineSeconds = .max
+        var blockSeconds = 0.0
+        _ = try analyzer.measure(source, promptSyllables: nil) { side, frame, features in
+            collected.rows.append(EdgeFeatureRow(side: side.rawValue, frame: frame, seconds: (Double(frame) + 0.5) * blockSeconds,
+                                                 features: features))
+        } onGeometry: { blockSeconds = $0.blockSeconds }
+        return collected.rows
+    }
+
+    private func measure(_ source: AudioSource, promptSyllables: Int?,
+                         edgeSink: ((EdgeSide, Int, [Float]) -> Void)?,
+                         onGeometry: (FrameGeometry) -> Void = { _ in }) throws(DecodeError) -> Measurements {
         let reader = try SoundFileReader(source: source, limits: limits)
         let frameLimit = frameLimit(sampleRate: reader.sampleRate)
         var decoded: Int64 = 0
         var stoppedEarly = false
         let geometry = FrameGeometry(sampleRate: reader.sampleRate)
+        onGeometry(geometry)
         let detector = VoiceActivityDetector(geometry: geometry)
+        detector.edgeFeatureSink = edgeSink
         let framer = SpectralFramer(geometry: geometry, consumer: detector)
         let hum = MainsHumMeter(sampleRate: reader.sampleRate, blockSize: geometry.hop)
         detector.observer = hum
@@ -116,7 +139,7 @@ public struct RecordingAnalyzer: Sendable {
             }
         }
         framer.finish()
-        detector.finish()
+        detector.finish(cutShort: stoppedEarly)
         guard levels.sampleCount > 0 else { throw DecodeError("the audio holds no samples") }
 
         var m = Metrics()
@@ -139,14 +162,15 @@ public struct RecordingAnalyzer: Sendable {
             m.speakingRateSPS = SpeakingRate.syllablesPerSecond(syllables: promptSyllables, speechSeconds: m.speechS)
         }
         m.bandwidthHz = BandwidthEstimate.bandwidth(
-            spectrum: detector.speechSpectrum, frames: detector.speechFrames, geometry: geometry)
+            spectrum: detector.speechSpectrum, frames: detector.speechFrames, resolution: detector.speechSpectrumResolution)
 
         var method = Measurements.SNRMethod.none
         if let span = detector.speechSpan {
             let histogram = detector.speechHistogram
-            if detector.pauseSeconds >= rules.minPauseForNoiseS, let noise = detector.noisePower {
+            if detector.pauseSeconds >= rules.minPauseForNoiseS, let noise = detector.noise.meanPower,
+               let under = detector.noise.powerUnderSpeech {
                 method = .pauses
-                if let level = histogram.activeLevel(removing: noise) {
+                if let level = histogram.activeLevel(removing: under) {
                     m.speechLevelDBFS = decibels(power: level)
                     m.snrDB = noise > level * 1e-10 ? 10 * log10(level / noise) : 100
                 }
@@ -185,6 +209,18 @@ public struct RecordingAnalyzer: Sendable {
     private static func silenceNonFinite(_ samples: UnsafeMutablePointer<Float>, count: Int) {
         for index in 0..<count where !samples[index].isFinite { samples[index] = 0 }
     }
+}
+
+/// One frame beyond an utterance's core edge, as the speech-edge model saw it.
+public struct EdgeFeatureRow: Sendable, Codable {
+    /// `start` or `end`.
+    public let side: String
+    /// Frame index in the recording.
+    public let frame: Int
+    /// Time of the centre of the frame's block, seconds.
+    public let seconds: Double
+    /// The model's inputs, in `SpeechEdgeModel`'s order.
+    public let features: [Float]
 }
 
 /// Everything measured on a take, with the details behind some metrics.

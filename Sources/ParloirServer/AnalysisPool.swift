@@ -24,7 +24,7 @@ final class AnalysisPool: Sendable {
 
     init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        queue = JobQueue(limit: max(0, configuration.queueLimit))
+        queue = JobQueue(limit: max(0, configuration.queueLimit), threads: max(1, configuration.threads))
         for index in 0..<max(1, configuration.threads) {
             let queue = self.queue
             let thread = Thread { queue.work() }
@@ -39,6 +39,10 @@ final class AnalysisPool: Sendable {
 
     /// Uploads waiting for a thread now.
     var waiting: Int { queue.waiting }
+
+    /// Whether a new upload would be refused at once: every thread busy and the queue full.
+    /// The upload route asks before it reads a body, so a worker is not made to send 20 MB for a 503.
+    var isSaturated: Bool { queue.isSaturated }
 
     /// Runs `work` on a pool thread and returns its result, or throws `.busy` when the queue is
     /// full or no thread freed up within `maxWait`.
@@ -86,20 +90,33 @@ private final class JobQueue: @unchecked Sendable {
     private var head = 0
     private var stopped = false
     private let limit: Int
+    private let threads: Int
+    /// Jobs a thread has taken and not finished.
+    private var running = 0
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, threads: Int) {
+        self.limit = limit
+        self.threads = threads
+    }
 
+    /// Jobs that no idle thread is about to take.
     var waiting: Int {
         condition.lock()
         defer { condition.unlock() }
-        return jobs.count - head
+        return max(0, jobs.count - head - (threads - running))
     }
 
-    /// Queues a job; false when `limit` jobs already wait.
+    var isSaturated: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count - head >= limit + (threads - running)
+    }
+
+    /// Queues a job; false when `limit` jobs already wait beyond those the idle threads will take.
     func enqueue(_ job: Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped, jobs.count - head < limit else { return false }
+        guard !stopped, jobs.count - head < limit + (threads - running) else { return false }
         jobs.append(job)
         condition.signal()
         return true
@@ -132,12 +149,16 @@ private final class JobQueue: @unchecked Sendable {
             }
             let job = jobs[head]
             head += 1
+            running += 1
             if head > 64 && head * 2 > jobs.count {
                 jobs.removeFirst(head)
                 head = 0
             }
             condition.unlock()
             job.run()
+            condition.lock()
+            running -= 1
+            condition.unlock()
         }
     }
 }

@@ -155,7 +155,7 @@ struct CheckpointService: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: .seconds(2))
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
             } catch {
                 break
             }

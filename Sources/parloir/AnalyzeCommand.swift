@@ -34,6 +34,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Tab-separated lines FILE<TAB>sentence (FILE as given or its name): judges each file's speaking rate.", valueName: "FILE"))
     var prompts: String?
 
+    @Option(name: .long, help: ArgumentHelp("Also write, as JSON lines, the features of every frame the speech-edge model judged (to refit it with scripts/fit_edges.py).", valueName: "FILE"))
+    var edgeFeatures: String?
+
     @Flag(name: .long, help: "Measure recordings longer than the duration limit to the end (by default decoding stops one second past it).")
     var fullLength = false
 
@@ -57,6 +60,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             throw CommandLineFailure.badArgument(error.message)
         }
         let syllables = try promptSyllables(for: files)
+        if let edgeFeatures { try writeEdgeFeatures(files, rules: ruleSet, to: edgeFeatures) }
         let batch = BatchAnalyzer(analyzer: RecordingAnalyzer(rules: ruleSet, stopsAtDurationLimit: !fullLength))
         let output = FileHandle.standardOutput
         if json {
@@ -103,5 +107,25 @@ struct AnalyzeCommand: AsyncParsableCommand {
             byName[fields[0]] = FrenchSyllables.count(fields[1])
         }
         return files.map { byName[$0] ?? byName[($0 as NSString).lastPathComponent] }
+    }
+
+    /// Writes `{file, side, frame, seconds, features}` lines for every file that decodes.
+    func writeEdgeFeatures(_ files: [String], rules: RuleSet, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CommandLineFailure.badArgument("cannot write \(path)")
+        }
+        defer { try? handle.close() }
+        struct Line: Encodable {
+            let file: String, side: String, frame: Int, seconds: Double, features: [Float]
+        }
+        let encoder = JSONEncoder()
+        let analyzer = RecordingAnalyzer(rules: rules, stopsAtDurationLimit: !fullLength)
+        for file in files {
+            guard let rows = try? analyzer.edgeFeatures(of: .file(file)) else { continue }
+            for row in rows {
+                let line = Line(file: file, side: row.side, frame: row.frame, seconds: row.seconds, features: row.features)
+                handle.write(try encoder.encode(line) + Data([0x0A]))
+            }
+        }
     }
 }

@@ -16,6 +16,8 @@ struct TestService {
 
     let directory: String
     var maxUploadBytes = 20 << 20
+    /// Analysis threads, queue and longest wait, when a test needs other than the server's defaults.
+    var analysis: (threads: Int, queue: Int, wait: Duration)?
 
     init(maxUploadBytes: Int = 20 << 20) {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
@@ -26,8 +28,13 @@ struct TestService {
 
     /// Starts the server (with the example campaign loaded when asked) and runs `body` against it.
     func run<Value: Sendable>(loadExample: Bool = false, _ body: @Sendable (Session) async throws -> Value) async throws -> Value {
-        let configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
+        var configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
                                                 campaignFiles: loadExample ? [Self.exampleCampaign] : [], logLevel: .error)
+        if let analysis {
+            configuration.analysisThreads = analysis.threads
+            configuration.analysisQueue = analysis.queue
+            configuration.analysisWait = analysis.wait
+        }
         let (application, startup) = try await ParloirServer.makeApplication(configuration)
         let token = try String(contentsOfFile: startup.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return try await application.test(.live) { client in

@@ -7,14 +7,15 @@ enum BandwidthEstimate {
     /// Bins under this frequency are left out of the peak search: DC offset and mains hum live there.
     static let lowestPeakHz = 80.0
 
-    /// The bandwidth in Hz of an averaged speech spectrum, or nil when there was no speech.
-    static func bandwidth(spectrum: [Double], frames: Int, geometry: FrameGeometry, rangeDB: Double = 50) -> Double? {
+    /// The bandwidth in Hz of an averaged speech spectrum whose bins lie `resolution` Hz
+    /// apart, or nil when there was no speech.
+    static func bandwidth(spectrum: [Double], frames: Int, resolution: Double, rangeDB: Double = 50) -> Double? {
         guard frames > 0 else { return nil }
-        let first = max(1, geometry.bin(of: lowestPeakHz))
+        let first = max(1, Int((lowestPeakHz / resolution).rounded()))
         guard first < spectrum.count, let peak = spectrum[first...].max(), peak > 0 else { return nil }
         let floor = peak * pow(10, -rangeDB / 10)
         var highest = first
         for bin in first..<spectrum.count where spectrum[bin] >= floor { highest = bin }
-        return geometry.frequency(ofBin: highest)
+        return Double(highest) * resolution
     }
 }

@@ -10,13 +10,18 @@ import Foundation
 /// its blocks as pause. A recording without such a window (no pause of a quarter second) has
 /// no hum figure: over speech the figure would measure the voice, not the mains.
 ///
-/// For each harmonic h·f0 (h = 1…4) the excess is the mean power of the bins within ±3 Hz
-/// over the mean power of the bins 10 to 40 Hz away (the loudest quarter of them left out, so
-/// that the other mains frequency's harmonic does not raise the floor). The hum figure is the
-/// mean excess over the four harmonics, for whichever of 50 and 60 Hz is larger.
+/// The pause windows' spectra are combined by their median, bin by bin, not their mean: mains
+/// hum is there in every window, while the bass of music or a passing engine changes note and
+/// would otherwise pass for hum. For each harmonic h·f0 (h = 1…4) the excess is the power of
+/// the bins within ±3 Hz over the mean power of the bins 10 to 40 Hz away (the loudest quarter
+/// of them left out, so that the other mains frequency's harmonic does not raise the floor).
+/// The hum figure is the mean excess over the four harmonics, for whichever of 50 and 60 Hz is
+/// larger. The first `maxWindows` pause windows are kept (over four minutes of pause).
 final class MainsHumMeter: BlockClassificationObserver {
     private static let windowSize = 256
-    private static let ringSize = 8192
+    /// Decimated samples (about 1 kHz) kept until the detector classifies their blocks: longer
+    /// than the detector's chunk, since a take is classified only when it ends.
+    private static let ringSize = 65_536
 
     private let decimation: Int
     private let decimatedRate: Double
@@ -32,8 +37,11 @@ final class MainsHumMeter: BlockClassificationObserver {
     private var pauseFlags: [Bool]
     private var classifiedBlocks = 0
 
-    private var pauseAverage: [Double]
+    /// The low bins (up to 280 Hz) of each pause window's spectrum, one row per window.
+    private var pauseSpectra: [Float] = []
     private var pauseWindows = 0
+    private let keptBins: Int
+    private static let maxWindows = 2_048
 
     init(sampleRate: Int, blockSize: Int) {
         decimation = MainsHumDecimator.factor(sampleRate: sampleRate)
@@ -44,7 +52,7 @@ final class MainsHumMeter: BlockClassificationObserver {
         power = .allocate(capacity: fft.binCount)
         ring = Array(repeating: 0, count: Self.ringSize)
         pauseFlags = Array(repeating: false, count: Self.ringSize)
-        pauseAverage = Array(repeating: 0, count: fft.binCount)
+        keptBins = min(fft.binCount, Int(280 / (decimatedRate / Double(Self.windowSize))) + 2)
     }
 
     deinit { power.deallocate() }
@@ -79,9 +87,9 @@ final class MainsHumMeter: BlockClassificationObserver {
             }
             var pauses = 0
             for block in firstBlock...lastBlock where pauseFlags[block % Self.ringSize] { pauses += 1 }
-            if pauses * 10 >= (lastBlock - firstBlock + 1) * 9 {
+            if pauses * 10 >= (lastBlock - firstBlock + 1) * 9 && pauseWindows < Self.maxWindows {
                 transform(from: nextStart)
-                for bin in 0..<fft.binCount { pauseAverage[bin] += Double(power[bin]) }
+                pauseSpectra.append(contentsOf: UnsafeBufferPointer(start: power, count: keptBins))
                 pauseWindows += 1
             }
             nextStart += size / 2
@@ -102,7 +110,11 @@ final class MainsHumMeter: BlockClassificationObserver {
     func finish() -> Double? {
         drain()
         guard pauseWindows > 0 else { return nil }
-        let average = pauseAverage
+        var column = [Float](repeating: 0, count: pauseWindows)
+        let average = (0..<keptBins).map { bin -> Double in
+            for window in 0..<pauseWindows { column[window] = pauseSpectra[window * keptBins + bin] }
+            return Double(Percentiles(sorting: &column).value(50))
+        }
         let resolution = decimatedRate / Double(Self.windowSize)
         func excess(at frequency: Double) -> Double? {
             guard frequency + 40 < decimatedRate / 2 else { return nil }

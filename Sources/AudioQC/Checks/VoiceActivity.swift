@@ -1,147 +1,91 @@
 import Foundation
 
-/// Finds speech in a recording from the spectra of its frames, in one streaming pass.
+/// Finds the worker's speech in a recording from the spectra of its frames, in one streaming
+/// pass, and gathers what the other checks need from that decision.
 ///
-/// Each frame's energy in the speech band (200 Hz to 4 kHz) is compared with a noise floor
-/// that adapts along the recording: the lowest smoothed frame energy in a window that reaches
-/// `lookbackSeconds` back and `lookaheadSeconds` ahead. A frame is speech when it stands
-/// `thresholdDB` above that floor and within `dynamicRangeDB` of the loudest frame nearby.
-/// Decisions are taken `lookaheadSeconds` late, from a ring of frames, so memory is fixed
-/// whatever the recording's length. A hangover joins speech across short pauses, so that a
-/// sentence is one segment; bursts shorter than `minSegmentSeconds` (clicks) are dropped.
-/// A segment's edges then grow, frame by frame, while the energy stays `edgeThresholdDB` above
-/// the floor (hysteresis), so that a soft onset or a fading last syllable is not cut off.
+/// Frames are held in `SpeechFrames` until they are decided. A take (up to the duration limit
+/// plus a second) is decided as a whole when it ends, by `SpeechSegmenter`: the worker's
+/// utterances, told apart from background voices, music and traffic by their level relative to
+/// the loudest moment and by the edge model. A longer recording (`parloir analyze
+/// --full-length`) is decided in chunks of `chunkSeconds`, committing the first
+/// `commitSeconds` of each and deciding the rest again with what follows, so memory stays the
+/// same whatever its length.
 ///
-/// Along the way it gathers what other checks need: the mean power of the pauses (blocks
-/// at least `pauseMarginSeconds` from any speech), a histogram of speech block powers, and
-/// the average spectrum of speech frames. That average takes every other frame: frames
-/// overlap by half, so alternate ones still cover every sample, at half the cost.
+/// Committed frames feed: the leading and trailing silence and the speech duration (inner
+/// pauses longer than the segmenter's group gap left out); a histogram of speech block powers
+/// for the active speech level; the average speech spectrum for the bandwidth (every other frame:
+/// frames overlap by half, so alternate ones still cover every sample); and `PauseNoise`, the
+/// noise measured in pauses (blocks at least `pauseMarginSeconds` from any speech).
 final class VoiceActivityDetector: FrameConsumer {
-    /// Tuning of the detector; the defaults are the ones the corpus is measured with.
+    /// Tuning of the detector; the defaults are the ones the corpora are measured with.
     struct Parameters: Sendable {
-        var lookaheadSeconds = 1.0
-        var lookbackSeconds = 1.5
-        var thresholdDB: Float = 7
-        var edgeThresholdDB: Float = 3
-        var dynamicRangeDB: Float = 45
-        var absoluteFloorDBFS: Float = -90
-        var hangoverSeconds = 0.3
-        var minSegmentSeconds = 0.06
+        var chunkSeconds = 34.0
+        var commitSeconds = 24.0
         var pauseMarginSeconds = 0.1
-        var bandLowHz = 200.0
-        var bandHighHz = 4000.0
+        var segmenter = SpeechSegmenter.Parameters()
     }
 
     let geometry: FrameGeometry
     private let parameters: Parameters
-    private let lookahead: Int
-    private let lookback: Int
-    private let hangover: Int
-    private let minSegment: Int
+    private let frames: SpeechFrames
+    private var segmenter: SpeechSegmenter
+    private let commitFrames: Int
     private let margin: Int
-    private let bandLow: Int
-    private let bandHigh: Int
     private let energyScale: Float
+    private var labels: [SpeechSegmenter.Label]
 
-    // Rings indexed by frame number modulo their capacity.
-    private let capacity: Int
-    private var energy: [Float]
-    private var smoothed: [Float]
-    private var floors: [Float]
-    /// Frames that reach past either end of the recording (zeros) must not set the floor.
-    private var padded: [Bool]
-    private var power: [Float]
-    private var samples: [Int32]
-    private let spectrumCapacity: Int
-    private let binCount: Int
-    private var spectra: [Float]
-
-    private var received = 0
-    private var pushed = -1
-    private var minimumWindow: MonotonicWindow
-    private var maximumWindow: MonotonicWindow
-    private var decided = 0
-    private var confirmed = 0
+    /// Index of the last committed speech frame, for the pause margin across chunks.
     private var lastSpeech = Int.min / 2
-
-    private var segmentStart: Int?
-    /// First block after the last closed segment (its edge included).
-    private var previousSegmentEnd = 0
-    private var segmentLast = 0
-    private var segmentRaw = 0
+    private var lastCommittedWasSpeech = false
+    private var received = 0
+    private var totalSamples = 0
 
     /// Results gathered so far.
     private(set) var firstOnsetBlock: Int?
     private(set) var lastOffsetBlock: Int?
     private(set) var speechBlocks = 0
-    private(set) var pauseSamples = 0
-    private(set) var noisePowerSum = 0.0
     private(set) var speechHistogram = PowerHistogram()
     private(set) var speechSpectrum: [Double]
     private(set) var speechFrames = 0
-    private var pendingSpectrum: [Float]
-    private var pendingFrames = 0
-    private var totalSamples = 0
+    private(set) var noise = PauseNoise()
     /// Told of every block once it is known to be a pause or not.
     var observer: (any BlockClassificationObserver)?
+    /// Told of every edge frame's features, to fit the edge model again.
+    var edgeFeatureSink: ((EdgeSide, Int, [Float]) -> Void)? {
+        get { segmenter.edgeFeatureSink }
+        set { segmenter.edgeFeatureSink = newValue }
+    }
 
     init(geometry: FrameGeometry, parameters: Parameters = Parameters()) {
         self.geometry = geometry
         self.parameters = parameters
-        lookahead = geometry.blocks(for: parameters.lookaheadSeconds)
-        lookback = geometry.blocks(for: parameters.lookbackSeconds)
-        hangover = geometry.blocks(for: parameters.hangoverSeconds)
-        minSegment = geometry.blocks(for: parameters.minSegmentSeconds)
+        let capacity = geometry.blocks(for: parameters.chunkSeconds)
+        frames = SpeechFrames(geometry: geometry, capacity: capacity)
+        let commit = geometry.blocks(for: parameters.commitSeconds)
+        commitFrames = commit - commit % 2
+        segmenter = SpeechSegmenter(parameters: parameters.segmenter, blockSeconds: geometry.blockSeconds)
         margin = geometry.blocks(for: parameters.pauseMarginSeconds)
-        bandLow = geometry.bin(of: parameters.bandLowHz)
-        bandHigh = max(bandLow, geometry.bin(of: min(parameters.bandHighHz, 0.45 * Double(geometry.sampleRate))))
         // One-sided Hann spectrum to mean power per sample (Parseval, with the window's power 3/8).
         let size = Float(geometry.fftSize)
         energyScale = 2 / (size * size * 0.375)
-        capacity = lookahead + lookback + margin + 8
-        energy = Array(repeating: 0, count: capacity)
-        smoothed = Array(repeating: 0, count: capacity)
-        floors = Array(repeating: 0, count: capacity)
-        padded = Array(repeating: false, count: capacity)
-        power = Array(repeating: 0, count: capacity)
-        samples = Array(repeating: 0, count: capacity)
-        binCount = geometry.fftSize / 2 + 1
-        spectrumCapacity = lookahead / 2 + 4
-        spectra = Array(repeating: 0, count: spectrumCapacity * binCount)
-        speechSpectrum = Array(repeating: 0, count: binCount)
-        pendingSpectrum = Array(repeating: 0, count: binCount)
-        minimumWindow = MonotonicWindow(capacity: capacity)
-        maximumWindow = MonotonicWindow(capacity: capacity)
+        labels = Array(repeating: .outside, count: frames.capacity)
+        speechSpectrum = Array(repeating: 0, count: frames.storedBins)
     }
 
     func consumeFrame(spectrum: UnsafePointer<Float>, blockPower: Float, blockSamples: Int, isPadded: Bool) {
-        let index = received
-        let slot = index % capacity
-        padded[slot] = isPadded
-        var band: Float = 0
-        for bin in bandLow...bandHigh { band += spectrum[bin] }
-        energy[slot] = 10 * log10(max(band * energyScale, 1e-20))
-        power[slot] = blockPower
-        samples[slot] = Int32(blockSamples)
-        totalSamples += blockSamples
-        if index & 1 == 0 {
-            spectra.withUnsafeMutableBufferPointer { ring in
-                (ring.baseAddress! + (index / 2 % spectrumCapacity) * binCount).update(from: spectrum, count: binCount)
-            }
-        }
+        if frames.isFull { commit(commitFrames, final: false) }
+        frames.append(spectrum: spectrum, scale: energyScale, blockPower: blockPower, blockSamples: blockSamples)
         received += 1
-        if index >= 1 { smooth(index - 1, last: index) }
-        while decided + lookahead + 1 < received { decide(decided, lastSmoothed: received - 2) }
+        totalSamples += blockSamples
     }
 
-    /// Decides the frames still waiting and closes the last segment.
-    func finish() {
-        guard received > 0 else { return }
-        smooth(received - 1, last: received - 1)
-        while decided < received { decide(decided, lastSmoothed: received - 1) }
-        while confirmed < received { confirm(confirmed) }
-        closeSegment()
-        flushSpeechSpectrum()
+    /// Decides the frames still held. `cutShort` says decoding stopped before the recording
+    /// ended: what follows the last speech is then not known to be a pause (a sentence cut by
+    /// the stop is too short to be told from noise).
+    func finish(cutShort: Bool = false) {
+        guard frames.count > 0 else { return }
+        commit(frames.count, final: true, cutShort: cutShort)
+        noise.finish()
     }
 
     /// Seconds of silence before the first speech, or nil when there is no speech.
@@ -152,83 +96,73 @@ final class VoiceActivityDetector: FrameConsumer {
         lastOffsetBlock.map { max(0, Double(totalSamples - $0 * geometry.hop) / Double(geometry.sampleRate)) }
     }
 
-    /// Seconds from the start of the first speech to the end of the last, over the samples that exist.
+    /// Samples from the start of the first speech to the end of the last, over the samples that exist.
     var speechSpan: (start: Int, end: Int)? {
         guard let first = firstOnsetBlock, let last = lastOffsetBlock else { return nil }
         return (first * geometry.hop, min(totalSamples, last * geometry.hop))
     }
 
-    /// Total speech in seconds, short pauses inside a segment included.
+    /// Total speech in seconds (inner pauses longer than the segmenter's group gap left out).
     var speechSeconds: Double { Double(speechBlocks) * geometry.blockSeconds }
 
     /// Total pause in seconds (the blocks whose power measures the noise).
-    var pauseSeconds: Double { Double(pauseSamples) / Double(geometry.sampleRate) }
+    var pauseSeconds: Double { Double(noise.pauseSamples) / Double(geometry.sampleRate) }
 
-    /// Mean power of the pauses, or nil when there were none.
-    var noisePower: Double? { pauseSamples > 0 ? noisePowerSum / Double(pauseSamples) : nil }
-
-    // MARK: - Decisions
-
-    private func smooth(_ index: Int, last: Int) {
-        let low = max(0, index - 1), high = min(last, index + 1)
-        var sum: Float = 0, count = 0
-        for k in low...high where k == index || !padded[k % capacity] {
-            sum += energy[k % capacity]
-            count += 1
+    /// Labels the frames held and commits the first `count` of them.
+    private func commit(_ count: Int, final: Bool, cutShort: Bool = false) {
+        segmenter.label(frames, into: &labels, continuesSpeech: lastCommittedWasSpeech)
+        if cutShort, let last = labels[0..<count].lastIndex(of: .speech) {
+            for i in (last + 1)..<count { labels[i] = .innerPause }
         }
-        smoothed[index % capacity] = sum / Float(count)
-    }
-
-    private func decide(_ index: Int, lastSmoothed: Int) {
-        let low = max(0, index - lookback)
-        let high = min(lastSmoothed, index + lookahead)
-        // Sliding minimum (of frames inside the recording) and maximum over the window.
-        while pushed < high {
-            pushed += 1
-            let value = smoothed[pushed % capacity]
-            if !padded[pushed % capacity] {
-                minimumWindow.push(pushed) { smoothed[$0 % capacity] >= value }
+        let held = frames.count
+        for local in 0..<count {
+            let index = frames.base + local
+            let label = labels[local]
+            if label == .speech {
+                markSpeech(local, index: index)
+                lastSpeech = index
             }
-            maximumWindow.push(pushed) { smoothed[$0 % capacity] <= value }
+            // A pause is far from speech on both sides; ahead, the labels of the frames held tell.
+            var nearSpeech = index - lastSpeech <= margin
+            if !nearSpeech {
+                for ahead in (local + 1)..<min(held, local + margin + 1) where labels[ahead] == .speech {
+                    nearSpeech = true
+                    break
+                }
+            }
+            let isPause = label == .outside && !nearSpeech
+            noise.add(power: Double(frames.power[local]), samples: Int(frames.samples[local]), isPause: isPause)
+            observer?.blockClassified(index, isPause: isPause)
         }
-        minimumWindow.dropFront(while: { $0 < low })
-        maximumWindow.dropFront(while: { $0 < low })
-        var floor: Float
-        if let lowest = minimumWindow.front {
-            floor = smoothed[lowest % capacity]
+        lastCommittedWasSpeech = count > 0 && labels[count - 1] == .speech
+        if final {
+            flushSpeechSpectrum()
+            frames.removeAll()
         } else {
-            // Only padded frames in reach (a recording shorter than a frame or two).
-            floor = .greatestFiniteMagnitude
-            for k in low...high { floor = min(floor, smoothed[k % capacity]) }
+            frames.drop(count)
         }
-        let loudest = maximumWindow.front.map { smoothed[$0 % capacity] } ?? floor
-        floor = max(floor, parameters.absoluteFloorDBFS)
-        floors[index % capacity] = floor
-        let e = energy[index % capacity]
-        let isSpeech = e > floor + parameters.thresholdDB && e > loudest - parameters.dynamicRangeDB
-        decided += 1
-        if isSpeech { markSpeech(index) }
-        while confirmed + margin <= index { confirm(confirmed) }
     }
 
-    private func markSpeech(_ index: Int) {
-        let slot = index % capacity
-        speechHistogram.add(power: Double(power[slot]), samples: Int(samples[slot]))
-        if index & 1 == 0 { addToSpeechSpectrum(index) }
-        if segmentStart != nil, index - segmentLast - 1 > hangover { closeSegment() }
-        if segmentStart == nil { segmentStart = extendBackward(from: index); segmentRaw = 0 }
-        segmentLast = index
-        segmentRaw += 1
-        lastSpeech = index
+    private func markSpeech(_ local: Int, index: Int) {
+        speechHistogram.add(power: Double(frames.power[local]), samples: Int(frames.samples[local]))
+        if firstOnsetBlock == nil { firstOnsetBlock = index }
+        lastOffsetBlock = index + 1
+        speechBlocks += 1
+        if local & 1 == 0 { addToSpeechSpectrum(local / 2) }
     }
 
-    /// Adds the spectrum of frame `index` to the speech average: in `Float` (vectorised), moved
-    /// into the `Double` total every 256 frames so that long recordings keep their precision.
-    private func addToSpeechSpectrum(_ index: Int) {
-        spectra.withUnsafeBufferPointer { ring in
-            let base = ring.baseAddress! + (index / 2 % spectrumCapacity) * binCount
+    private var pendingSpectrum: [Float] = []
+    private var pendingFrames = 0
+
+    /// Adds a stored spectrum to the speech average: in `Float` (vectorised), moved into the
+    /// `Double` total every 256 frames so that long recordings keep their precision.
+    private func addToSpeechSpectrum(_ slot: Int) {
+        let bins = frames.storedBins
+        if pendingSpectrum.isEmpty { pendingSpectrum = Array(repeating: 0, count: bins) }
+        frames.spectra.withUnsafeBufferPointer { stored in
+            let row = stored.baseAddress! + slot * bins
             pendingSpectrum.withUnsafeMutableBufferPointer { pending in
-                for bin in 0..<binCount { pending[bin] += base[bin] }
+                for bin in 0..<bins { pending[bin] += row[bin] }
             }
         }
         pendingFrames += 1
@@ -237,7 +171,7 @@ final class VoiceActivityDetector: FrameConsumer {
 
     private func flushSpeechSpectrum() {
         guard pendingFrames > 0 else { return }
-        for bin in 0..<binCount {
+        for bin in 0..<pendingSpectrum.count {
             speechSpectrum[bin] += Double(pendingSpectrum[bin])
             pendingSpectrum[bin] = 0
         }
@@ -245,80 +179,73 @@ final class VoiceActivityDetector: FrameConsumer {
         pendingFrames = 0
     }
 
-    /// A block far enough from speech on both sides is a pause: its power measures the noise.
-    private func confirm(_ index: Int) {
-        confirmed = index + 1
-        let isPause = lastSpeech < index - margin
-        observer?.blockClassified(index, isPause: isPause)
-        guard isPause else { return }
-        let slot = index % capacity
-        let count = Int(samples[slot])
-        noisePowerSum += Double(power[slot]) * Double(count)
-        pauseSamples += count
-    }
-
-    private func closeSegment() {
-        guard let start = segmentStart else { return }
-        segmentStart = nil
-        guard segmentRaw >= minSegment else { return }
-        let end = extendForward(from: segmentLast) + 1
-        if firstOnsetBlock == nil { firstOnsetBlock = start }
-        lastOffsetBlock = end
-        speechBlocks += end - start
-        previousSegmentEnd = end
-    }
-
-    private func aboveEdge(_ index: Int) -> Bool {
-        let slot = index % capacity
-        return energy[slot] > floors[slot] + parameters.edgeThresholdDB
-    }
-
-    /// The earliest block before `index` reached by frames above the edge threshold.
-    private func extendBackward(from index: Int) -> Int {
-        var start = index
-        let limit = max(previousSegmentEnd, index - lookback)
-        while start - 1 >= limit && aboveEdge(start - 1) { start -= 1 }
-        return start
-    }
-
-    /// The last block after `index` reached by decided frames above the edge threshold.
-    private func extendForward(from index: Int) -> Int {
-        var last = index
-        let limit = min(decided - 1, index + lookback)
-        while last + 1 <= limit && aboveEdge(last + 1) { last += 1 }
-        return last
-    }
+    /// Hz between the bins of `speechSpectrum`.
+    var speechSpectrumResolution: Double { Double(geometry.sampleRate) / Double(geometry.fftSize) * Double(frames.binStride) }
 }
 
-/// Frame indices kept in a deque so that the front is the extreme of a sliding window:
-/// each index enters and leaves once, so a window's minimum or maximum costs O(1) per frame.
-struct MonotonicWindow {
-    private var indices: [Int]
-    private var head = 0
-    private var count = 0
+/// The noise of a recording, measured in its pauses, as the worker's speech stands against it.
+///
+/// A pause's *bed* is the mean power of its blocks once those more than 10 dB over its median
+/// are left out: the steady noise under a door slam or a cough. Under speech nothing can be
+/// measured, so it is taken to be the bed of the pauses around it (the mean of the one before
+/// and the one after), which follows noise that starts or stops during the take. The noise of
+/// the recording is then the mean over all its samples: the pauses as they were (slams
+/// included: they happened), the rest at its bed.
+struct PauseNoise {
+    private var region = PowerHistogram()
+    private var regionSamples = 0
+    private var previousBed: Double?
+    private var pendingSamples = 0
+    private var energy = 0.0
+    private var underEnergy = 0.0
+    private var underSamples = 0
+    private var samplesSeen = 0
+    /// Samples of pause seen.
+    private(set) var pauseSamples = 0
 
-    init(capacity: Int) { indices = Array(repeating: 0, count: capacity) }
+    /// Mean power of the noise over the recording, or nil when there was no pause.
+    var meanPower: Double? { pauseSamples > 0 && samplesSeen > 0 ? energy / Double(samplesSeen) : nil }
 
-    /// The index holding the window's extreme, if any.
-    var front: Int? { count > 0 ? indices[head] : nil }
+    /// Mean power of the noise taken to lie under the speech, or nil when there was no pause.
+    var powerUnderSpeech: Double? { underSamples > 0 ? underEnergy / Double(underSamples) : previousBed }
 
-    /// Appends `index` after removing from the back every index that `dominated` says it beats.
-    mutating func push(_ index: Int, dominated: (Int) -> Bool) {
-        while count > 0, dominated(indices[(head + count - 1) % indices.count]) { count -= 1 }
-        indices[(head + count) % indices.count] = index
-        count += 1
-    }
-
-    /// Removes indices from the front while `expired` holds.
-    mutating func dropFront(while expired: (Int) -> Bool) {
-        while count > 0, expired(indices[head]) {
-            head = (head + 1) % indices.count
-            count -= 1
+    mutating func add(power: Double, samples: Int, isPause: Bool) {
+        samplesSeen += samples
+        if isPause {
+            region.add(power: power, samples: samples)
+            regionSamples += samples
+            pauseSamples += samples
+            energy += power * Double(samples)
+        } else {
+            closeRegion()
+            pendingSamples += samples
         }
     }
+
+    /// Closes the last pause and gives the samples after it the bed before it.
+    mutating func finish() {
+        closeRegion()
+        if pendingSamples > 0, let bed = previousBed { assign(bed) }
+    }
+
+    private mutating func closeRegion() {
+        guard regionSamples > 0 else { return }
+        let bed = region.bed(excludingAboveMedianDB: 10)
+        assign(previousBed.map { ($0 + bed) / 2 } ?? bed)
+        previousBed = bed
+        region = PowerHistogram()
+        regionSamples = 0
+    }
+
+    private mutating func assign(_ under: Double) {
+        energy += under * Double(pendingSamples)
+        underEnergy += under * Double(pendingSamples)
+        underSamples += pendingSamples
+        pendingSamples = 0
+    }
 }
 
-/// Block powers on a 0.25 dB grid, with their sums, for level statistics over speech.
+/// Block powers on a 0.25 dB grid, with their sums, for level statistics over speech and pauses.
 struct PowerHistogram: Sendable {
     static let floorDB = -160.0
     static let step = 0.25
@@ -333,6 +260,21 @@ struct PowerHistogram: Sendable {
         let bin = min(Self.binCount - 1, max(0, Int((db - Self.floorDB) / Self.step)))
         weights[bin] += Double(samples)
         sums[bin] += power * Double(samples)
+    }
+
+    /// The mean power of the blocks no more than `excludingAboveMedianDB` over the median block.
+    func bed(excludingAboveMedianDB range: Double) -> Double {
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return 0 }
+        var cumulative = 0.0, medianBin = 0
+        for bin in 0..<Self.binCount {
+            cumulative += weights[bin]
+            if cumulative >= total / 2 { medianBin = bin; break }
+        }
+        let limit = min(Self.binCount - 1, medianBin + Int(range / Self.step))
+        var weight = 0.0, sum = 0.0
+        for bin in 0...limit { weight += weights[bin]; sum += sums[bin] }
+        return weight > 0 ? sum / weight : 0
     }
 
     /// Active speech level in the manner of ITU-T P.56: the mean power, after removing `noise`,

@@ -74,3 +74,18 @@ enum VectorMath {
 @inlinable func decibels(power: Double) -> Double? {
     power > 0 ? 10 * log10(power) : nil
 }
+
+extension VectorMath {
+    /// `10·log10(x)` for positive normal `x` to within 0.0004 dB, without a call to the C
+    /// library: the exponent from the bits, log2 of the mantissa from a quartic. The speech
+    /// detector takes some thirty logarithms per frame, which `log10f` would make a tenth of
+    /// the analysis time.
+    @inline(__always)
+    static func fastDecibels(_ x: Float) -> Float {
+        let bits = max(x, 1e-30).bitPattern
+        let exponent = Float(Int32(bitPattern: (bits >> 23) & 0xFF) - 127)
+        let t = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000) - 1
+        let log2Mantissa = t * (1.4386380 + t * (-0.6777433 + t * (0.3218797 + t * -0.0828607)))
+        return (exponent + log2Mantissa) * 3.0102999566
+    }
+}

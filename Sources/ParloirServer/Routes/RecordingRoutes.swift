@@ -57,6 +57,10 @@ struct RecordingRoutes {
         let noise = try Self.declaredNoise(request)
         if let conflict = assignment.uploadConflict(at: started) { throw conflict }
         let campaign = try await store.existingCampaign(id: assignment.campaignID)
+        if analysis.isSaturated {
+            metrics.recordRefusedUpload(code: "busy")
+            throw Self.busy
+        }
 
         let writer: BlobWriter
         do { writer = try blobs.makeWriter(limit: maxUploadBytes) } catch { throw ParloirError.internalError("cannot open a blob: \(error)") }
