@@ -85,7 +85,6 @@ public struct RecordingAnalyzer: Sendable {
         onGeometry(geometry)
         let detector = VoiceActivityDetector(geometry: geometry)
         detector.edgeFeatureSink = edgeSink
-        let framer = SpectralFramer(geometry: geometry, consumer: detector)
         let hum = MainsHumMeter(sampleRate: reader.sampleRate, blockSize: geometry.hop)
         detector.observer = hum
         var levels = LevelMeter()
@@ -114,31 +113,54 @@ public struct RecordingAnalyzer: Sendable {
             VectorMath.subtract(Float(levels.mean), from: block.samples, count: block.count)
             decimator.consume(block.samples, count: block.count, into: &block.decimated)
         }
-        // Second stage: spectra, speech, pauses, hum.
-        let spectralStage = { (block: SampleBlock) in
-            hum.consume(decimated: block.decimated)
-            framer.consume(block.samples, count: block.count)
-        }
         let expectedFrames = min(reader.declaredFrames, frameLimit ?? .max)
         if expectedFrames / Int64(reader.sampleRate) >= pipelineSeconds {
-            let pipeline = BlockPipeline(buffers: 4, capacity: Self.blockFrames)
-            pipeline.start(spectralStage)
+            // Two threads: the first decodes, measures levels and transforms the even frames;
+            // the second transforms the odd ones, puts them back in order and finds speech.
+            let binCount = geometry.fftSize / 2 + 1
+            let framesPerBlock = Self.blockFrames / geometry.hop / 2 + 4
+            let collector = FrameCollector()
+            let evenFramer = SpectralFramer(geometry: geometry, consumer: collector, stride: 2, phase: 0)
+            let interleaver = FrameInterleaver(consumer: detector, binCount: binCount)
+            let oddFramer = SpectralFramer(geometry: geometry, consumer: interleaver, stride: 2, phase: 1)
+            let pipeline = BlockPipeline(buffers: 4, capacity: Self.blockFrames) {
+                FrameStore(capacity: framesPerBlock, binCount: binCount)
+            }
+            pipeline.start { block in
+                hum.consume(decimated: block.decimated)
+                if let evens = block.frames { interleaver.beginBlock(evens: evens) }
+                oddFramer.consume(block.samples, count: block.count)
+            }
             while true {
                 let block = pipeline.acquire()
                 decode(into: block)
+                if let store = block.frames {
+                    store.removeAll()
+                    collector.store = store
+                    evenFramer.consume(block.samples, count: block.count)
+                }
                 pipeline.submit(block)
                 if block.count == 0 { break }
             }
             pipeline.finish()
+            // The second thread is done: its objects are this thread's again for the last frames.
+            let tail = FrameStore(capacity: 8, binCount: binCount)
+            collector.store = tail
+            evenFramer.finish()
+            interleaver.beginBlock(evens: tail)
+            oddFramer.finish()
+            interleaver.finish()
         } else {
+            let framer = SpectralFramer(geometry: geometry, consumer: detector)
             let block = SampleBlock(capacity: Self.blockFrames)
             while true {
                 decode(into: block)
                 if block.count == 0 { break }
-                spectralStage(block)
+                hum.consume(decimated: block.decimated)
+                framer.consume(block.samples, count: block.count)
             }
+            framer.finish()
         }
-        framer.finish()
         detector.finish(cutShort: stoppedEarly)
         guard levels.sampleCount > 0 else { throw DecodeError("the audio holds no samples") }
 

@@ -113,7 +113,8 @@ final class MainsHumMeter: BlockClassificationObserver {
         var column = [Float](repeating: 0, count: pauseWindows)
         let average = (0..<keptBins).map { bin -> Double in
             for window in 0..<pauseWindows { column[window] = pauseSpectra[window * keptBins + bin] }
-            return Double(Percentiles(sorting: &column).value(50))
+            var median = Percentiles(column)
+            return Double(median.value(50))
         }
         let resolution = decimatedRate / Double(Self.windowSize)
         func excess(at frequency: Double) -> Double? {

@@ -25,12 +25,15 @@ final class SpeechFrames {
     /// Recording-wide index of the first frame held (always even, so spectra stay on even frames).
     private(set) var base = 0
 
-    var energy: [Float]
-    var broad: [Float]
-    var fine: [Float]
-    var power: [Float]
-    var samples: [Int32]
-    var spectra: [Float]
+    // Storage allocated once; the per-frame path touches raw memory only.
+    let energy: UnsafeMutablePointer<Float>
+    let broad: UnsafeMutablePointer<Float>
+    let fine: UnsafeMutablePointer<Float>
+    let power: UnsafeMutablePointer<Float>
+    let samples: UnsafeMutablePointer<Int32>
+    let spectra: UnsafeMutablePointer<Float>
+    /// One frame's band sums, before their logarithms.
+    private let bandSums: UnsafeMutablePointer<Float>
 
     static let broadBands = 4
     static let speechBands = 16
@@ -44,52 +47,66 @@ final class SpeechFrames {
         spectrumBins = geometry.fftSize / 2 + 1
         binStride = max(1, (spectrumBins + 1_024) / 1_025)
         storedBins = (spectrumBins + binStride - 1) / binStride
-        energy = Array(repeating: 0, count: self.capacity)
-        broad = Array(repeating: 0, count: self.capacity * Self.broadBands)
-        fine = Array(repeating: 0, count: self.capacity * fineBandCount)
-        power = Array(repeating: 0, count: self.capacity)
-        samples = Array(repeating: 0, count: self.capacity)
-        spectra = Array(repeating: 0, count: (self.capacity / 2) * storedBins)
+        energy = .allocate(capacity: self.capacity)
+        broad = .allocate(capacity: self.capacity * Self.broadBands)
+        fine = .allocate(capacity: self.capacity * fineBandCount)
+        power = .allocate(capacity: self.capacity)
+        samples = .allocate(capacity: self.capacity)
+        spectra = .allocate(capacity: (self.capacity / 2) * storedBins)
+        bandSums = .allocate(capacity: fineBandCount + 8)
+        bandSums.initialize(repeating: 0, count: fineBandCount + 8)
+    }
+
+    deinit {
+        energy.deallocate()
+        broad.deallocate()
+        fine.deallocate()
+        power.deallocate()
+        samples.deallocate()
+        spectra.deallocate()
+        bandSums.deallocate()
     }
 
     var isFull: Bool { count == capacity }
 
-    /// Adds a frame: its power spectrum (`fftSize/2 + 1` bins, already scaled to power per
-    /// sample), its block's mean power and sample count.
+    /// Adds a frame: its power spectrum (`fftSize/2 + 1` bins), the factor that turns it into
+    /// power per sample, its block's mean power and sample count.
     func append(spectrum: UnsafePointer<Float>, scale: Float, blockPower: Float, blockSamples: Int) {
         precondition(count < capacity)
         let slot = count
-        var speech: Float = 0
-        var broadSums = SIMD4<Float>()
-        fine.withUnsafeMutableBufferPointer { fine in
-            let row = fine.baseAddress! + slot * fineBandCount
-            for band in 0..<fineBandCount {
-                var sum: Float = 0
-                for bin in bandBins[band]..<bandBins[band + 1] { sum += spectrum[bin] }
-                sum *= scale
-                if band < Self.speechBands { speech += sum }
-                broadSums[Self.broadIndex(band)] += sum
-                row[band] = VectorMath.fastDecibels(sum + 1e-20)
+        let bands = fineBandCount
+        bandBins.withUnsafeBufferPointer { edges in
+            var from = edges[0]
+            for band in 0..<bands {
+                let to = edges[band + 1]
+                bandSums[band] = VectorMath.sum(spectrum + from, count: to - from) * scale + 1e-20
+                from = to
             }
         }
-        energy[slot] = VectorMath.fastDecibels(speech + 1e-20)
+        VectorMath.fastDecibels(bandSums, count: bands, into: fine + slot * bands)
+        let row = broad + slot * Self.broadBands
+        var speech: Float = 0
         for k in 0..<Self.broadBands {
-            broad[slot * Self.broadBands + k] = Self.broadEdges[k] < fineBandCount ? VectorMath.fastDecibels(broadSums[k] + 1e-20) : .nan
+            let first = Self.broadEdges[k], last = k + 1 < Self.broadBands ? min(Self.broadEdges[k + 1], bands) : bands
+            guard first < bands else { row[k] = .nan; continue }
+            var sum: Float = 0
+            for band in first..<last { sum += bandSums[band] }
+            if k < 3 { speech += sum }
+            row[k] = VectorMath.fastDecibels(sum)
         }
+        energy[slot] = VectorMath.fastDecibels(speech)
         power[slot] = blockPower
         samples[slot] = Int32(blockSamples)
         if slot & 1 == 0 {
-            spectra.withUnsafeMutableBufferPointer { stored in
-                let row = stored.baseAddress! + (slot / 2) * storedBins
-                if binStride == 1 {
-                    row.update(from: spectrum, count: storedBins)
-                } else {
-                    for index in 0..<storedBins {
-                        let from = index * binStride, to = min(from + binStride, spectrumBins)
-                        var sum: Float = 0
-                        for bin in from..<to { sum += spectrum[bin] }
-                        row[index] = sum / Float(to - from)
-                    }
+            let stored = spectra + (slot / 2) * storedBins
+            if binStride == 1 {
+                stored.update(from: spectrum, count: storedBins)
+            } else {
+                for index in 0..<storedBins {
+                    let first = index * binStride, last = min(first + binStride, spectrumBins)
+                    var sum: Float = 0
+                    for bin in first..<last { sum += spectrum[bin] }
+                    stored[index] = sum / Float(last - first)
                 }
             }
         }
@@ -117,24 +134,12 @@ final class SpeechFrames {
     func drop(_ frames: Int) {
         precondition(frames % 2 == 0 && frames <= count)
         let kept = count - frames
-        func move(_ array: inout [Float], width: Int) {
-            array.withUnsafeMutableBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                base.update(from: base + frames * width, count: kept * width)
-            }
-        }
-        move(&energy, width: 1)
-        move(&broad, width: Self.broadBands)
-        move(&fine, width: fineBandCount)
-        move(&power, width: 1)
-        samples.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            base.update(from: base + frames, count: kept)
-        }
-        spectra.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            base.update(from: base + (frames / 2) * storedBins, count: ((kept + 1) / 2) * storedBins)
-        }
+        energy.update(from: energy + frames, count: kept)
+        broad.update(from: broad + frames * Self.broadBands, count: kept * Self.broadBands)
+        fine.update(from: fine + frames * fineBandCount, count: kept * fineBandCount)
+        power.update(from: power + frames, count: kept)
+        samples.update(from: samples + frames, count: kept)
+        spectra.update(from: spectra + (frames / 2) * storedBins, count: ((kept + 1) / 2) * storedBins)
         count = kept
         base += frames
     }

@@ -20,7 +20,7 @@ final class VoiceActivityDetector: FrameConsumer {
     /// Tuning of the detector; the defaults are the ones the corpora are measured with.
     struct Parameters: Sendable {
         var chunkSeconds = 34.0
-        var commitSeconds = 24.0
+        var commitSeconds = 28.0
         var pauseMarginSeconds = 0.1
         var segmenter = SpeechSegmenter.Parameters()
     }
@@ -159,11 +159,9 @@ final class VoiceActivityDetector: FrameConsumer {
     private func addToSpeechSpectrum(_ slot: Int) {
         let bins = frames.storedBins
         if pendingSpectrum.isEmpty { pendingSpectrum = Array(repeating: 0, count: bins) }
-        frames.spectra.withUnsafeBufferPointer { stored in
-            let row = stored.baseAddress! + slot * bins
-            pendingSpectrum.withUnsafeMutableBufferPointer { pending in
-                for bin in 0..<bins { pending[bin] += row[bin] }
-            }
+        let row = frames.spectra + slot * bins
+        pendingSpectrum.withUnsafeMutableBufferPointer { pending in
+            for bin in 0..<bins { pending[bin] += row[bin] }
         }
         pendingFrames += 1
         if pendingFrames == 256 { flushSpeechSpectrum() }

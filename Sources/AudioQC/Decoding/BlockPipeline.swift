@@ -11,6 +11,8 @@ final class SampleBlock {
     var count = 0
     /// The samples averaged down to about 1 kHz.
     var decimated: [Float] = []
+    /// Frames the first stage transformed from these samples (the even ones), when it shares the transforms.
+    var frames: FrameStore?
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -36,8 +38,12 @@ final class BlockPipeline: @unchecked Sendable {
     private var producerWaiting = false
     private var consumerWaiting = false
 
-    init(buffers: Int, capacity: Int) {
-        free = (0..<buffers).map { _ in SampleBlock(capacity: capacity) }
+    init(buffers: Int, capacity: Int, frameStore: (() -> FrameStore)? = nil) {
+        free = (0..<buffers).map { _ in
+            let block = SampleBlock(capacity: capacity)
+            block.frames = frameStore?()
+            return block
+        }
     }
 
     /// Starts the consuming thread, which calls `stage` with each submitted block, in order.

@@ -9,6 +9,9 @@ import Foundation
 /// straddle two blocks, or either end of the recording (where zeros fill in), are assembled
 /// in a frame buffer. Memory is one frame, a frame's worth of history, one spectrum and the
 /// FFT's buffers, whatever the length of the recording; the per-frame loop allocates nothing.
+///
+/// With `stride` 2 a framer emits every other frame (those of `phase` 0 or 1): two framers on
+/// two threads then share the transforms of a long recording (see `FrameInterleaver`).
 final class SpectralFramer {
     let geometry: FrameGeometry
     private let fft: RealFFT
@@ -25,10 +28,15 @@ final class SpectralFramer {
     private var streamLength = 0
     private var emitted = 0
     private let consumer: any FrameConsumer
+    /// Samples from one emitted frame to the next: `stride` hops.
+    private let step: Int
+    private let phase: Int
 
-    init(geometry: FrameGeometry, consumer: any FrameConsumer) {
+    init(geometry: FrameGeometry, consumer: any FrameConsumer, stride: Int = 1, phase: Int = 0) {
         self.geometry = geometry
         self.consumer = consumer
+        step = stride * geometry.hop
+        self.phase = phase
         let size = geometry.fftSize
         fft = RealFFT(size: size)
         window = .allocate(capacity: size)
@@ -40,7 +48,7 @@ final class SpectralFramer {
         for index in 0..<size {
             window[index] = Float(0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(size)))
         }
-        nextFrameStart = -geometry.hop / 2
+        nextFrameStart = phase * geometry.hop - geometry.hop / 2
     }
 
     deinit {
@@ -52,7 +60,7 @@ final class SpectralFramer {
 
     /// Adds `count` samples that follow the ones already consumed.
     func consume(_ samples: UnsafePointer<Float>, count: Int) {
-        let size = geometry.fftSize, hop = geometry.hop
+        let size = geometry.fftSize, hop = geometry.hop, step = self.step
         let blockStart = streamLength
         let blockEnd = blockStart + count
         while nextFrameStart + size <= blockEnd {
@@ -62,7 +70,7 @@ final class SpectralFramer {
                 assemble(block: samples, blockStart: blockStart, blockEnd: blockEnd)
                 emitFrame(from: assembled, blockSamples: hop, isPadded: nextFrameStart < 0)
             }
-            nextFrameStart += hop
+            nextFrameStart += step
         }
         // Keep the samples the next frames still need.
         let keepFrom = max(nextFrameStart, blockEnd - size)
@@ -86,7 +94,7 @@ final class SpectralFramer {
             assemble(block: nil, blockStart: streamLength, blockEnd: streamLength)
             let blockSamples = min(hop, streamLength - (nextFrameStart + hop / 2))
             emitFrame(from: assembled, blockSamples: blockSamples, isPadded: true)
-            nextFrameStart += hop
+            nextFrameStart += step
         }
     }
 
@@ -112,7 +120,7 @@ final class SpectralFramer {
         let input = fft.input
         for index in 0..<size { input[index] = frame[index] * window[index] }
         fft.powerSpectrum(into: spectrum)
-        consumer.consumeFrame(spectrum: spectrum, blockPower: blockPower, blockSamples: blockSamples, isPadded: isPadded || emitted == 0)
+        consumer.consumeFrame(spectrum: spectrum, blockPower: blockPower, blockSamples: blockSamples, isPadded: isPadded || (emitted == 0 && phase == 0))
         emitted += 1
     }
 }

@@ -88,4 +88,23 @@ extension VectorMath {
         let log2Mantissa = t * (1.4386380 + t * (-0.6777433 + t * (0.3218797 + t * -0.0828607)))
         return (exponent + log2Mantissa) * 3.0102999566
     }
+
+    /// `fastDecibels` of `count` values into `output`, eight at a time.
+    static func fastDecibels(_ values: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>) {
+        var index = 0
+        let raw = UnsafeRawPointer(values)
+        while index + 8 <= count {
+            let x = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            let bits = unsafeBitCast(x.replacing(with: 1e-30, where: x .< 1e-30), to: SIMD8<UInt32>.self)
+            let exponent = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: (bits &>> 23) & 0xFF) &- 127)
+            let t = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: SIMD8<Float>.self) - 1
+            let log2Mantissa = t * (1.4386380 + t * (-0.6777433 + t * (0.3218797 + t * -0.0828607)))
+            UnsafeMutableRawPointer(output + index).storeBytes(of: (exponent + log2Mantissa) * 3.0102999566, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < count {
+            output[index] = fastDecibels(values[index])
+            index += 1
+        }
+    }
 }
