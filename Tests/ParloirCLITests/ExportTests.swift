@@ -44,9 +44,10 @@ import Testing
                 _ = try await seeder.call("POST", "/v1/recordings/\(recording)/asr", token: asr,
                                           body: try JSONSerialization.data(withJSONObject: ["engine": "test-asr", "text": text]))
             }
-            // Three verifiers settle what is queued: a correction, a match, an unusable take.
-            for answer in [["verdict": "corrected", "transcript": corrected], ["verdict": "matches_prompt"],
-                           ["verdict": "unusable", "unusable_reason": "several_voices"]] {
+            // Three verifiers settle what is queued: a correction, an unusable take, then matches
+            // for the rest (the unusable one before the matches, so that it always finds a task).
+            for answer in [["verdict": "corrected", "transcript": corrected], ["verdict": "unusable", "unusable_reason": "several_voices"],
+                           ["verdict": "matches_prompt"]] {
                 let verifier = try await seeder.member("verifier")
                 while true {
                     let claim = try await seeder.call("POST", "/v1/verification/claim", token: verifier)
