@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AudioQCTests",
-            dependencies: ["AudioQC"],
+            dependencies: ["AudioQC", "Transcripts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,6 +25,8 @@ public enum FrenchSyllables {
             if isVowel && !previousWasVowel { groups += 1 }
             previousWasVowel = isVowel
         }
+        // An elided word (`qu'`, `jusqu'`) lost its last vowel: the `u` of `qu` is not one.
+        if word.hasSuffix("'") { return max(0, groups - 1) }
         guard groups > 1 else { return groups }
         let text = String(letters)
         for ending in ["e", "es", "ent"] where text.hasSuffix(ending) {

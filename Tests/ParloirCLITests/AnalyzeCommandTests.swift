@@ -44,7 +44,7 @@ struct AnalyzeCommandTests {
                     "\"message\"", "\"hint_fr\"", "\"metrics\"", "\"duration_s\"", "\"sample_rate\"", "\"channels\"",
                     "\"peak_dbfs\"", "\"rms_dbfs\"", "\"speech_level_dbfs\"", "\"dc_offset\"", "\"clipped_fraction\"",
                     "\"clipped_runs\"", "\"speech_s\"", "\"leading_silence_s\"", "\"trailing_silence_s\"", "\"snr_db\"",
-                    "\"bandwidth_hz\"", "\"hum_db\""]
+                    "\"bandwidth_hz\"", "\"hum_db\"", "\"speaking_rate_sps\""]
         let positions = keys.map { line.range(of: $0)?.lowerBound }
         #expect(positions.allSatisfy { $0 != nil })
         #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
@@ -52,7 +52,8 @@ struct AnalyzeCommandTests {
         #expect(Set(object.keys) == ["file", "verdict", "reasons", "metrics"])
         #expect(object["verdict"] as? String == "reject")
         let metrics = try #require(object["metrics"] as? [String: Any])
-        #expect(metrics.count == 15)
+        #expect(metrics.count == 16)
+        #expect(metrics["speaking_rate_sps"] is NSNull, "no prompt given, no rate")
         let reasons = try #require(object["reasons"] as? [[String: Any]])
         #expect(reasons.first?["code"] as? String == "leading_silence")
         #expect((reasons.first?["hint_fr"] as? String)?.contains("silence") == true)
@@ -105,5 +106,35 @@ struct AnalyzeCommandTests {
         #expect(result.status == 0)
         #expect(result.output.contains(#""code":"too_long""#))
         #expect(result.output.contains(#""threshold":2"#))
+    }
+
+    /// `--prompt` judges every file's speaking rate against one sentence; `--prompts` reads a
+    /// sentence per file from a tab-separated list (by path or by name).
+    @Test func promptsJudgeTheSpeakingRate() throws {
+        let take = "\(Self.samples)/clean_fr-fr_0.wav"
+        let right = try Self.run(["analyze", "--json", "--prompt", "Allume la lumière de la cuisine.", take])
+        #expect(right.status == 0)
+        #expect(!right.output.contains("speaking_rate\""))
+        #expect(right.output.contains("\"speaking_rate_sps\":5."))
+        let longer = try Self.run(["analyze", "--json", "--prompt",
+                                   "Allume la lumière de la cuisine et éteins celle du salon, puis baisse les volets de la chambre.", take])
+        #expect(longer.output.contains("\"code\":\"speaking_rate\""))
+        #expect(longer.output.contains("lisez toute la phrase affichée"))
+
+        let list = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-prompts-\(UUID().uuidString).tsv").path
+        defer { try? FileManager.default.removeItem(atPath: list) }
+        try "# file<TAB>sentence\nclean_fr-fr_0.wav\tOui.\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let listed = try Self.run(["analyze", "--json", "--prompts", list, take, "\(Self.samples)/clean_fr-be_2.wav"])
+        let lines = listed.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains("\"code\":\"speaking_rate\""), "one syllable for a whole sentence: too slow")
+        #expect(lines[1].contains("\"speaking_rate_sps\":null"), "a file not in the list has no prompt")
+
+        try "clean_fr-fr_0.wav Oui\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let malformed = try Self.run(["analyze", "--prompts", list, take])
+        #expect(malformed.status == 2)
+        #expect(malformed.error.contains("line 1: expected FILE<TAB>sentence"))
+        let both = try Self.run(["analyze", "--prompt", "Oui.", "--prompts", list, take])
+        #expect(both.status == 2)
     }
 }

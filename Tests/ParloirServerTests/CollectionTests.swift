@@ -129,8 +129,9 @@ struct CollectionTests {
             #expect(upload["verdict"] as? String == "accept")
             #expect(upload["pay_cents"] as? Int == 15)
             let metrics = try #require(upload["metrics"] as? [String: Any])
-            #expect(metrics.count == 15)
+            #expect(metrics.count == 16)
             #expect(metrics["sample_rate"] as? Int == 16000)
+            #expect(metrics["speaking_rate_sps"] as? Double != nil, "the assignment's prompt gives the speaking rate")
             let recording = try #require(upload["recording_id"] as? String)
 
             let me = try await session.request(.get, "/v1/me", token: worker.token)

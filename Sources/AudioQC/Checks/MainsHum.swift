@@ -15,8 +15,13 @@ import Foundation
 /// would otherwise pass for hum. For each harmonic h·f0 (h = 1…4) the excess is the power of
 /// the bins within ±3 Hz over the mean power of the bins 10 to 40 Hz away (the loudest quarter
 /// of them left out, so that the other mains frequency's harmonic does not raise the floor).
-/// The hum figure is the mean excess over the four harmonics, for whichever of 50 and 60 Hz is
-/// larger. The first `maxWindows` pause windows are kept (over four minutes of pause).
+/// The hum figure is the median excess over the four harmonics (hum shows on several of them,
+/// a bass note or an engine tone near one), for whichever of 50 and 60 Hz is larger; it is 0
+/// when the level at those frequencies varies by more than 6 dB from window to window, as a
+/// kick drum's 50 Hz tail or a passing engine does and the mains does not. A harmonic counts
+/// only when its peak, placed between bins, lies within 0.5 Hz (scaled with the frequency) of
+/// the mains frequency's multiple: a bass note on G sits 1 Hz below 50 and passes for hum
+/// otherwise. The first `maxWindows` pause windows are kept (over four minutes of pause).
 final class MainsHumMeter: BlockClassificationObserver {
     private static let windowSize = 256
     /// Decimated samples (about 1 kHz) kept until the detector classifies their blocks: longer
@@ -42,6 +47,10 @@ final class MainsHumMeter: BlockClassificationObserver {
     private var pauseWindows = 0
     private let keptBins: Int
     private static let maxWindows = 2_048
+    /// Hum whose level varies more than this between pause windows (20th to 80th percentile) is not the mains.
+    private static let maxLevelSpreadDB: Float = 6
+    /// How far from the mains frequency (Hz at 50 Hz, in proportion above) a hum peak may lie.
+    private static let frequencyTolerance = 0.5
 
     init(sampleRate: Int, blockSize: Int) {
         decimation = MainsHumDecimator.factor(sampleRate: sampleRate)
@@ -123,6 +132,16 @@ final class MainsHumMeter: BlockClassificationObserver {
                 let low = Int((from / resolution).rounded(.up)), high = Int((to / resolution).rounded(.down))
                 return low <= high ? (low...high).map { average[$0] } : []
             }
+            // The mains holds its frequency to a fraction of a hertz; a bass note on G (49, 98,
+            // 147, 196 Hz) does not sit on 50 Hz's harmonics. The peak is placed between bins by
+            // a parabola through the decibels of its neighbours.
+            let peak = Int((frequency / resolution).rounded())
+            guard peak >= 1, peak + 1 < average.count else { return nil }
+            var top = peak
+            for bin in max(1, peak - 1)...min(average.count - 2, peak + 1) where average[bin] > average[top] { top = bin }
+            let a = 10 * log10(max(average[top - 1], 1e-30)), b = 10 * log10(max(average[top], 1e-30)), c = 10 * log10(max(average[top + 1], 1e-30))
+            let offset = a - 2 * b + c < 0 ? 0.5 * (a - c) / (a - 2 * b + c) : 0
+            if abs((Double(top) + offset) * resolution - frequency) > Self.frequencyTolerance * frequency / 50 { return 0 }
             let band = bins(frequency - 3, frequency + 3)
             let neighbours = (bins(frequency - 40, frequency - 10) + bins(frequency + 10, frequency + 40)).sorted()
             let kept = neighbours.prefix(max(1, neighbours.count * 3 / 4))
@@ -131,9 +150,29 @@ final class MainsHumMeter: BlockClassificationObserver {
             guard tone > 0, reference > 0 else { return 0 }
             return max(0, 10 * log10(tone / reference))
         }
+        // Mains hum holds its level; a kick drum's tail or a passing engine comes and goes.
+        func spreadDB(_ base: Double) -> Float {
+            var levels = [Float](repeating: 0, count: pauseWindows)
+            for window in 0..<pauseWindows {
+                var sum: Float = 1e-30
+                for harmonic in 1...4 {
+                    let frequency = base * Double(harmonic)
+                    let low = Int(((frequency - 3) / resolution).rounded(.up)), high = Int(((frequency + 3) / resolution).rounded(.down))
+                    guard low <= high, high < keptBins else { continue }
+                    for bin in low...high { sum += pauseSpectra[window * keptBins + bin] }
+                }
+                levels[window] = 10 * log10(sum)
+            }
+            var spread = Percentiles(levels)
+            return spread.value(80) - spread.value(20)
+        }
         let figures = [50.0, 60.0].compactMap { base -> Double? in
-            let values = (1...4).compactMap { excess(at: base * Double($0)) }
-            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+            guard spreadDB(base) <= Self.maxLevelSpreadDB else { return 0 }
+            let values = (1...4).compactMap { excess(at: base * Double($0)) }.sorted()
+            guard !values.isEmpty else { return nil }
+            // The median of the harmonics: mains hum shows on several, a bass note near one.
+            let middle = values.count / 2
+            return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
         }
         return figures.max()
     }

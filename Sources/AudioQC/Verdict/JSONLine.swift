@@ -102,7 +102,7 @@ extension Metrics {
             ("dc_offset", dcOffset.json), ("clipped_fraction", clippedFraction.json), ("clipped_runs", clippedRuns.json),
             ("speech_s", speechS.json), ("leading_silence_s", leadingSilenceS.json),
             ("trailing_silence_s", trailingSilenceS.json), ("snr_db", snrDB.json),
-            ("bandwidth_hz", bandwidthHz.json), ("hum_db", humDB.json),
+            ("bandwidth_hz", bandwidthHz.json), ("hum_db", humDB.json), ("speaking_rate_sps", speakingRateSPS.json),
         ])
     }
 }

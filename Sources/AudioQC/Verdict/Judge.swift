@@ -72,13 +72,17 @@ public struct Judge: Sendable {
         return AnalysisReport(file: file, verdict: verdict, reasons: reasons, metrics: m)
     }
 
+    /// Under the SNR that rejects a take, the worker's speech cannot be told from the noise
+    /// around it well enough to judge its edges or its rate: the take is refused for the noise
+    /// alone, so the worker's hint says what is sure (a quieter place) and not a guess.
     private func judgeSpeech(_ m: Metrics, _ add: (ReasonCode, Severity, Double?, Double?, String) -> Void) {
         let r = rules
         if let level = m.speechLevelDBFS, level < r.minSpeechLevelDBFS {
             add(.tooQuiet, .reject, level, r.minSpeechLevelDBFS,
                 "active speech level \(fmt(level, 1)) dBFS is under \(fmt(r.minSpeechLevelDBFS, 1)) dBFS")
         }
-        if let leading = m.leadingSilenceS {
+        let edgesAreTrusted = (m.snrDB ?? .infinity) >= r.snrRejectDB
+        if edgesAreTrusted, let leading = m.leadingSilenceS {
             if leading > r.maxLeadingSilenceS {
                 add(.leadingSilence, .reject, leading, r.maxLeadingSilenceS,
                     "\(fmt(leading)) s of silence before the speech (limit \(fmt(r.maxLeadingSilenceS)) s)")
@@ -87,7 +91,7 @@ public struct Judge: Sendable {
                     "speech is already under way in the first \(Int(r.truncationMarginS * 1000)) ms")
             }
         }
-        if let trailing = m.trailingSilenceS {
+        if edgesAreTrusted, let trailing = m.trailingSilenceS {
             if trailing > r.maxTrailingSilenceS {
                 add(.trailingSilence, .reject, trailing, r.maxTrailingSilenceS,
                     "\(fmt(trailing)) s of silence after the speech (limit \(fmt(r.maxTrailingSilenceS)) s)")
@@ -105,7 +109,7 @@ public struct Judge: Sendable {
                     "speech-to-noise ratio \(fmt(snr, 1)) dB is under \(fmt(r.snrWarnDB, 1)) dB")
             }
         }
-        if let rate = m.speakingRateSPS, rate < r.minSpeakingRateSPS || rate > r.maxSpeakingRateSPS {
+        if edgesAreTrusted, let rate = m.speakingRateSPS, rate < r.minSpeakingRateSPS || rate > r.maxSpeakingRateSPS {
             let bound = rate < r.minSpeakingRateSPS ? r.minSpeakingRateSPS : r.maxSpeakingRateSPS
             add(.speakingRate, .reject, rate, bound,
                 "the prompt read at \(fmt(rate, 1)) syllables per second of speech, outside \(fmt(r.minSpeakingRateSPS, 1))–\(fmt(r.maxSpeakingRateSPS, 1)): "
