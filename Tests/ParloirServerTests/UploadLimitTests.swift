@@ -165,6 +165,28 @@ struct UploadLimitTests {
         }
     }
 
+    /// A queue of none still lets every idle thread take an upload: only uploads no thread is
+    /// free for are refused.
+    @Test func uploadsForIdleThreadsAreJudgedEvenWithoutAQueue() async throws {
+        var service = TestService()
+        service.analysis = (threads: 2, queue: 0, wait: .milliseconds(300))
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts, speakers: 30)
+            for round in 0..<5 {
+                var uploads: [BurstUpload] = []
+                for index in 0..<2 {
+                    let worker = try await session.addWorker()
+                    let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
+                    uploads.append(BurstUpload(assignment: assignment, token: worker.token,
+                                               audio: CraftedUpload.noiseWAV(seconds: 2, sampleRate: 16_000).variant(round * 10 + index)))
+                }
+                let (answers, _) = try await session.burst(uploads)
+                #expect(answers.map(\.0.status) == [201, 201], "round \(round)")
+            }
+        }
+    }
+
     @Test func sameAudioOnAnotherAssignmentIs409DuplicateAndKeepsNothing() async throws {
         let service = TestService()
         defer { service.cleanUp() }
