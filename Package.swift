@@ -126,9 +126,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CraftedAudio",
+            path: "Tests/CraftedAudio",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AudioQCTests",
-            dependencies: ["AudioQC", "Transcripts"],
+            dependencies: ["AudioQC", "Transcripts", "CraftedAudio"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -153,6 +158,8 @@ let package = Package(
                 "ParloirServer",
                 "ParloirStore",
                 "ParloirCore",
+                "AudioQC",
+                "CraftedAudio",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,4 +1,5 @@
 @testable import AudioQC
+import CraftedAudio
 import Foundation
 import Testing
 
