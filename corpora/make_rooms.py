@@ -683,17 +683,10 @@ def street_bed(rng, n):
 
 
 def stationary(rng, n):
-    """White, pink or brown noise (1/f^0, 1/f, 1/f^2 power, flat below 20 Hz): the steady hiss and
-    rumble the edge model must also handle; only in the training set."""
-    colour = ("white", "pink", "brown")[int(rng.integers(3))]
-    w = rng.standard_normal(n)
-    if colour != "white":
-        spectrum = np.fft.rfft(w)
-        f = np.maximum(np.fft.rfftfreq(n, 1 / RATE), 20.0)
-        spectrum *= f ** (-0.5 if colour == "pink" else -1.0)
-        spectrum[0] = 0
-        w = np.fft.irfft(spectrum, n)
-    return w - w.mean(), f"stationary {colour} noise"
+    """White, pink or brown noise: the steady hiss and rumble the edge model must also handle;
+    only in the training set."""
+    kind = ("white", "pink", "brown")[int(rng.integers(3))]
+    return colour(rng, n, kind), f"stationary {kind} noise"
 
 
 def make_noise(rng, kind, n, exclude):
