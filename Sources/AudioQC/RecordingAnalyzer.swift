@@ -62,27 +62,24 @@ public struct RecordingAnalyzer: Sendable {
     /// The frames the speech-edge model judged in a recording, with their features, to fit the
     /// model again (`parloir analyze --edge-features`, `scripts/fit_edges.py`).
     public func edgeFeatures(of source: AudioSource) throws(DecodeError) -> [EdgeFeatureRow] {
-        final class Rows { var rows: [EdgeFeatureRow] = [] }
-        let collected = Rows()
+        var frames: [(side: EdgeSide, frame: Int, features: [Float])] = []
         var analyzer = self
         analyzer.pipelineSeconds = .max
-        var blockSeconds = 0.0
-        _ = try analyzer.measure(source, promptSyllables: nil) { side, frame, features in
-            collected.rows.append(EdgeFeatureRow(side: side.rawValue, frame: frame, seconds: (Double(frame) + 0.5) * blockSeconds,
-                                                 features: features))
-        } onGeometry: { blockSeconds = $0.blockSeconds }
-        return collected.rows
+        let measurements = try analyzer.measure(source, promptSyllables: nil) { frames.append(($0, $1, $2)) }
+        guard let sampleRate = measurements.metrics.sampleRate else { return [] }
+        let blockSeconds = FrameGeometry(sampleRate: sampleRate).blockSeconds
+        return frames.map {
+            EdgeFeatureRow(side: $0.side.rawValue, frame: $0.frame, seconds: (Double($0.frame) + 0.5) * blockSeconds, features: $0.features)
+        }
     }
 
     private func measure(_ source: AudioSource, promptSyllables: Int?,
-                         edgeSink: ((EdgeSide, Int, [Float]) -> Void)?,
-                         onGeometry: (FrameGeometry) -> Void = { _ in }) throws(DecodeError) -> Measurements {
+                         edgeSink: ((EdgeSide, Int, [Float]) -> Void)?) throws(DecodeError) -> Measurements {
         let reader = try SoundFileReader(source: source, limits: limits)
         let frameLimit = frameLimit(sampleRate: reader.sampleRate)
         var decoded: Int64 = 0
         var stoppedEarly = false
         let geometry = FrameGeometry(sampleRate: reader.sampleRate)
-        onGeometry(geometry)
         let detector = VoiceActivityDetector(geometry: geometry)
         detector.edgeFeatureSink = edgeSink
         let hum = MainsHumMeter(sampleRate: reader.sampleRate, blockSize: geometry.hop)

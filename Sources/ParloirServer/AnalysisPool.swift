@@ -54,14 +54,17 @@ final class AnalysisPool: Sendable {
                 run: { continuation.resume(returning: .success(work())) },
                 refuse: { continuation.resume(returning: .failure(.busy)) }
             )
+            // Set before the job is queued, so the thread that takes it sees it and cancels it.
+            let expiry = DispatchWorkItem { [job] in
+                if queue.withdraw(job) { job.refuse() }
+            }
+            job.expiry = expiry
             guard queue.enqueue(job) else {
                 job.refuse()
                 return
             }
             let seconds = Double(maxWait.components.seconds) + Double(maxWait.components.attoseconds) / 1e18
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                if queue.withdraw(job) { job.refuse() }
-            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: expiry)
         }
         return try outcome.get()
     }
@@ -77,6 +80,8 @@ enum AnalysisPoolError: Error, Sendable, Equatable {
 private final class Job: @unchecked Sendable {
     let run: () -> Void
     let refuse: () -> Void
+    /// The timer that refuses the job if no thread takes it in time; cancelled when one does.
+    var expiry: DispatchWorkItem?
     init(run: @escaping () -> Void, refuse: @escaping () -> Void) {
         self.run = run
         self.refuse = refuse
@@ -155,6 +160,7 @@ private final class JobQueue: @unchecked Sendable {
                 head = 0
             }
             condition.unlock()
+            job.expiry?.cancel()
             job.run()
             condition.lock()
             running -= 1

@@ -37,7 +37,6 @@ final class VoiceActivityDetector: FrameConsumer {
     /// Index of the last committed speech frame, for the pause margin across chunks.
     private var lastSpeech = Int.min / 2
     private var lastCommittedWasSpeech = false
-    private var received = 0
     private var totalSamples = 0
 
     /// Results gathered so far.
@@ -75,7 +74,6 @@ final class VoiceActivityDetector: FrameConsumer {
     func consumeFrame(spectrum: UnsafePointer<Float>, blockPower: Float, blockSamples: Int, isPadded: Bool) {
         if frames.isFull { commit(commitFrames, final: false) }
         frames.append(spectrum: spectrum, scale: energyScale, blockPower: blockPower, blockSamples: blockSamples)
-        received += 1
         totalSamples += blockSamples
     }
 

@@ -70,8 +70,9 @@ final class FrameInterleaver: FrameConsumer {
     /// Even frames of the block being consumed.
     private var evens: FrameStore?
     private var nextEven = 0
-    /// Even frames left over from the previous block (at most one or two).
+    /// Even frames left over from the previous block (at most one or two), delivered from `carriedNext`.
     private let carried: FrameStore
+    private var carriedNext = 0
     private var evenIndex = 0
     private var oddIndex = 1
 
@@ -100,8 +101,6 @@ final class FrameInterleaver: FrameConsumer {
     func finish() {
         deliverEvens(before: .max)
     }
-
-    private var carriedNext = 0
 
     private func deliverEvens(before limit: Int) {
         while evenIndex < limit {
