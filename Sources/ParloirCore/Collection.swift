@@ -14,9 +14,16 @@ public struct Assignment: Sendable, Codable, Equatable {
     public var takes: Int
     /// `open` until a take is accepted or the takes run out.
     public var state: AssignmentState
+    /// The worker's profile when the prompt was assigned: the cells its takes count in.
+    public var profile: WorkerProfile
+    /// The noise condition declared when it was assigned.
+    public var noise: NoiseCondition?
 
     public init(id: String, campaignID: String, promptID: Int64, promptText: String, workerID: String,
-                createdAt: Date, expiresAt: Date, takes: Int, state: AssignmentState) {
+                createdAt: Date, expiresAt: Date, takes: Int, state: AssignmentState,
+                profile: WorkerProfile = WorkerProfile(), noise: NoiseCondition? = nil) {
+        self.profile = profile
+        self.noise = noise
         self.id = id
         self.campaignID = campaignID
         self.promptID = promptID
@@ -32,16 +39,9 @@ public struct Assignment: Sendable, Codable, Equatable {
     public static let maxTakes = 3
 
     /// Whether a take may still be uploaded at `now`, or the conflict that forbids it.
-    public func uploadConflict(at now: Date) -> ParloirError? {
-        if state == .finished {
-            return .conflict("assignment_finished", "this assignment is finished: a take was accepted or all \(Self.maxTakes) takes were used")
-        }
-        if takes >= Self.maxTakes {
-            return .conflict("assignment_finished", "all \(Self.maxTakes) takes of this assignment were used")
-        }
-        if now > expiresAt {
-            return .conflict("assignment_expired", "this assignment expired at \(ISO8601DateFormatter().string(from: expiresAt)); ask for a new one")
-        }
+    public func uploadConflict(at now: Date) -> CollectionError? {
+        if state == .finished || takes >= Self.maxTakes { return .assignmentFinished(takesUsed: takes) }
+        if state == .expired || now > expiresAt { return .assignmentExpired(at: expiresAt) }
         return nil
     }
 }
@@ -50,6 +50,8 @@ public struct Assignment: Sendable, Codable, Equatable {
 public enum AssignmentState: String, Sendable, Codable {
     case open
     case finished
+    /// Its time ran out before a take was accepted (its in-flight counts were given back).
+    case expired
 }
 
 /// The noise condition a worker declares for a take (`X-Noise-Condition`).
@@ -131,8 +133,11 @@ public struct NewTake: Sendable {
     public var payCents: Int
     /// The member's `Idempotency-Key`, if any, and the response to replay for it.
     public var idempotency: (key: String, response: StoredResponse)?
+    /// The quota cells the take counts in when it counts (`QuotaPlan.cellKeys`).
+    public var cellKeys: [String]
 
-    public init(recording: Recording, payCents: Int, idempotency: (key: String, response: StoredResponse)?) {
+    public init(recording: Recording, payCents: Int, idempotency: (key: String, response: StoredResponse)?, cellKeys: [String]) {
+        self.cellKeys = cellKeys
         self.recording = recording
         self.payCents = payCents
         self.idempotency = idempotency
@@ -165,67 +170,3 @@ public struct MemberSummary: Sendable, Equatable {
     }
 }
 
-/// Persistence the collection service needs. SQLite (one machine) and PostgreSQL implement it;
-/// every method that changes several rows does so in one transaction.
-public protocol ParloirStore: Sendable {
-    func createCampaign(id: String, spec: CampaignSpec, now: Date) async throws -> Campaign
-    func campaign(id: String) async throws -> Campaign?
-    func campaign(named name: String) async throws -> Campaign?
-    /// Duplicate keys (`PromptValidator.duplicateKey`) of the campaign's prompts.
-    func promptKeys(campaignID: String) async throws -> Set<String>
-    /// Adds validated prompts; returns how many were stored.
-    func addPrompts(_ prompts: [PromptCandidate], campaignID: String) async throws -> Int
-
-    func createMember(_ member: Member, tokenHash: String) async throws
-    func member(tokenHash: String) async throws -> Member?
-    func memberCount(role: Role) async throws -> Int
-
-    /// The worker's open, unexpired assignment in the campaign, or a new one on the prompt that
-    /// most needs speakers and that this worker has not recorded; nil when none is left. A new
-    /// assignment is refused (`quota_full`, `speaker_cap`) when the worker's cell is full or
-    /// the worker reached the per-speaker cap; the check and the assignment are one transaction.
-    func assign(campaign: Campaign, worker: Member, noise: NoiseCondition?, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)?
-    /// Every campaign, oldest first.
-    func campaigns() async throws -> [Campaign]
-    /// The stored figures of a campaign's report.
-    func reportInputs(campaign: Campaign, now: Date) async throws -> ReportInputs
-    /// Every take of the campaign the DSP core accepted (verified or not, including those
-    /// verification found unusable), for dataset exports.
-    func exportItems(campaignID: String) async throws -> [ExportItem]
-    func assignment(id: String) async throws -> Assignment?
-
-    func recording(id: String) async throws -> Recording?
-    /// Whether audio with this SHA-256 is stored already: the cheap check an upload makes before
-    /// it is analysed. `saveTake` checks again in its transaction, which is what holds when two
-    /// identical uploads race.
-    func audioExists(sha256: String) async throws -> Bool
-    /// Stores a take, moves its assignment on, books its pay and its idempotent answer, in one
-    /// transaction; throws a `ParloirError` conflict when the assignment no longer takes uploads
-    /// or the audio is already stored.
-    func saveTake(_ take: NewTake, now: Date) async throws
-    func storedResponse(memberID: String, key: String) async throws -> StoredResponse?
-    func summary(of member: Member) async throws -> MemberSummary
-
-    /// Every blob name (SHA-256) a recording refers to.
-    func referencedBlobs() async throws -> Set<String>
-    /// Bytes of audio stored.
-    func storedBytes() async throws -> Int
-}
-
-extension ParloirStore {
-    /// The campaign with `id`, or the 404 that names it.
-    public func existingCampaign(id: String) async throws -> Campaign {
-        guard let campaign = try await campaign(id: id) else { throw ParloirError.notFound("campaign \(id)") }
-        return campaign
-    }
-
-    /// The campaign's report, as of `now`.
-    public func report(of campaign: Campaign, now: Date = Date()) async throws -> CampaignReport {
-        CampaignReport(campaign: campaign, inputs: try await reportInputs(campaign: campaign, now: now), now: now)
-    }
-
-    /// Everything an export of the campaign reads from the store.
-    public func exportBundle(of campaign: Campaign) async throws -> ExportBundle {
-        ExportBundle(campaign: campaign, items: try await exportItems(campaignID: campaign.id), report: try await report(of: campaign))
-    }
-}

@@ -154,7 +154,7 @@ public enum PromptValidator {
     }
 }
 
-extension ParloirStore {
+extension CampaignStore {
     /// Checks prompt lines against the rules and the campaign's prompts, and stores those that pass.
     public func importPrompts(_ candidates: [PromptCandidate], campaignID: String) async throws -> (imported: Int, rejected: [PromptRejection]) {
         let (accepted, rejected) = PromptValidator.validate(candidates, existingKeys: try await promptKeys(campaignID: campaignID))

@@ -281,17 +281,9 @@ public struct QuotaPlan: Sendable {
         return next <= ceiling + 1e-9
     }
 
-    /// The refusal for a full cell, as clients receive it.
-    public static func full(_ cell: QuotaCell) -> ParloirError {
+    /// The refusal for a full cell.
+    public static func full(_ cell: QuotaCell) -> CollectionError {
         let amount = cell.ceiling.map { cell.unit == .hours ? String(format: "%.2f h", $0) : "\(Int($0.rounded())) \(cell.unit.rawValue)" } ?? ""
-        return .conflict("quota_full", "the campaign has what it needs from \(cell.key) (\(amount)); thank you, no prompt is assigned for this cell",
-                         details: ["cell": cell.key])
-    }
-
-    /// The refusal for a worker at the per-speaker cap.
-    public func speakerCapReached(recordings: Int) -> ParloirError {
-        .conflict("speaker_cap", String(format: "this worker has %d accepted or assigned takes, the cap of %.4g %% of the campaign (%d); thank you, no more prompts are assigned",
-                                       recordings, speakerCapShare * 100, speakerCapRecordings),
-                  details: ["cap": String(speakerCapRecordings)])
+        return .quotaFull(cell: cell.key, amount: amount)
     }
 }

@@ -223,25 +223,44 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// Audio from a data folder's blob store: hard links (copies across file systems).
-public struct BlobFolderAudio: AudioProvider {
-    public let blobPath: @Sendable (String) -> String
+/// Audio from the service's blob store: hard links when the blobs are files on this machine
+/// (copies across file systems), otherwise streamed from the store to the clip's file.
+public struct BlobStoreAudio: AudioProvider {
+    public let blobs: any BlobStore
 
-    public init(blobPath: @escaping @Sendable (String) -> String) {
-        self.blobPath = blobPath
+    public init(blobs: any BlobStore) {
+        self.blobs = blobs
     }
 
     public func place(_ item: ExportItem, at path: String) async throws {
-        let source = blobPath(item.sha256)
-        guard FileManager.default.fileExists(atPath: source) else {
-            throw ExportError("the audio of \(item.recordingId) is missing from the blob folder (\(source))")
-        }
-        do {
-            try FileManager.default.linkItem(atPath: source, toPath: path)
-        } catch {
-            do { try FileManager.default.copyItem(atPath: source, toPath: path) } catch {
-                throw ExportError("cannot copy the audio of \(item.recordingId): \(error.localizedDescription)")
+        if let source = blobs.localPath(item.sha256) {
+            guard FileManager.default.fileExists(atPath: source) else {
+                throw ExportError("the audio of \(item.recordingId) is missing from the blob store (\(source))")
             }
+            do {
+                try FileManager.default.linkItem(atPath: source, toPath: path)
+            } catch {
+                do { try FileManager.default.copyItem(atPath: source, toPath: path) } catch {
+                    throw ExportError("cannot copy the audio of \(item.recordingId): \(error.localizedDescription)")
+                }
+            }
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw ExportError("cannot write \(path)")
+        }
+        defer { try? handle.close() }
+        let file = SendableFileHandle(handle)
+        do {
+            try await blobs.read(item.sha256) { chunk in try file.handle.write(contentsOf: chunk) }
+        } catch {
+            throw ExportError("cannot fetch the audio of \(item.recordingId) from \(blobs.displayName): \(error)")
         }
     }
+}
+
+/// A file written by one streaming read at a time.
+private struct SendableFileHandle: @unchecked Sendable {
+    let handle: FileHandle
+    init(_ handle: FileHandle) { self.handle = handle }
 }

@@ -40,8 +40,8 @@ public struct ASRConfiguration: Sendable {
 /// a restart picks up where it stopped; failures wait with exponential backoff.
 struct ASRClientService: Service {
     let configuration: ASRConfiguration
-    let store: SQLiteStore
-    let blobs: BlobStore
+    let store: any ParloirStore
+    let blobs: any BlobStore
     let logger: Logger
 
     func run() async throws {
@@ -68,9 +68,7 @@ struct ASRClientService: Service {
 
     func transcribe(_ recording: Recording) async {
         do {
-            guard let audio = FileManager.default.contents(atPath: blobs.path(of: recording.sha256)) else {
-                throw ASRFailure("the audio is missing from the blob folder")
-            }
+            let audio = try await blobs.contents(recording.sha256)
             let text = try await request(audio: audio, contentType: recording.contentType)
             _ = try await TranscriptIntake(store: store).record(recording, engine: configuration.model, text: text, confidence: nil)
         } catch {

@@ -7,19 +7,19 @@ import Logging
 import ParloirCore
 
 /// Turns every failure into `{"error": {"code", "message"}}` with its HTTP status: Parloir's
-/// own errors, Hummingbird's (unknown route, body too large) and unexpected ones (500, logged).
+/// own errors (the domain's typed ones through `DomainErrors`), Hummingbird's (unknown route, body too large) and unexpected ones (500, logged).
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = ParloirContext
 
     func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as ParloirError {
-            return JSONResponse.error(error)
-        } catch let error as any HTTPResponseError {
-            let status = Int(error.status.code)
-            return JSONResponse.error(ParloirError(status: status, code: Self.code(for: status), message: Self.message(for: error)))
         } catch {
+            if let mapped = DomainErrors.http(error) { return JSONResponse.error(mapped) }
+            if let error = error as? any HTTPResponseError {
+                let status = Int(error.status.code)
+                return JSONResponse.error(ParloirError(status: status, code: Self.code(for: status), message: Self.message(for: error)))
+            }
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return JSONResponse.error(.internalError())
         }

@@ -27,11 +27,25 @@ public struct ServerConfiguration: Sendable {
     public var analysisQueue: Int
     /// Longest wait for an analysis thread before an upload gets 503.
     public var analysisWait: Duration
+    /// The database (`sqlite:PATH` or `postgres://…`); nil for `sqlite:DATA_DIR/parloir.sqlite`.
+    public var databaseURL: String?
+    /// The blob store (a folder or `s3://BUCKET[/PREFIX]`); nil for `DATA_DIR/blobs`.
+    public var blobsURL: String?
+    /// Connections to a PostgreSQL database.
+    public var databasePoolSize: Int
+    /// How old an unreferenced blob must be before a sweep removes it when the store is shared by
+    /// replicas (an upload elsewhere may have stored its audio and not yet committed its take).
+    public var orphanGrace: TimeInterval
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
                 campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil,
                 analysisThreads: Int = ProcessInfo.processInfo.activeProcessorCount, analysisQueue: Int = 64,
-                analysisWait: Duration = .seconds(10)) {
+                analysisWait: Duration = .seconds(10), databaseURL: String? = nil, blobsURL: String? = nil,
+                databasePoolSize: Int = 16, orphanGrace: TimeInterval = 900) {
+        self.databaseURL = databaseURL
+        self.blobsURL = blobsURL
+        self.databasePoolSize = databasePoolSize
+        self.orphanGrace = orphanGrace
         self.asr = asr
         self.analysisThreads = analysisThreads
         self.analysisQueue = analysisQueue
@@ -64,9 +78,17 @@ public enum ParloirServer {
         logger.logLevel = configuration.logLevel
         let directory = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: directory + "/parloir.sqlite")
-        let blobs = try BlobStore(root: directory + "/blobs")
-        let swept = blobs.sweep(keeping: try await store.referencedBlobs())
+        let store = try await StoreFactory.openStore(url: configuration.databaseURL ?? StoreFactory.defaultDatabaseURL(dataDirectory: directory),
+                                                     poolSize: configuration.databasePoolSize, logger: logger)
+        let blobs = try await StoreFactory.openBlobs(url: configuration.blobsURL ?? StoreFactory.defaultBlobsURL(dataDirectory: directory),
+                                                     stagingDirectory: directory + "/staging")
+        // Only the embedded store (one process on its folder) may sweep fresh orphans at start:
+        // with replicas, another one may be between storing a blob and committing its take.
+        let embedded = configuration.databaseURL?.hasPrefix("sqlite:") ?? true
+        let temporary = blobs.sweepStaging()
+        let orphans = try await blobs.sweepOrphans(referenced: try await store.referencedBlobs(),
+                                                   olderThan: embedded && configuration.blobsURL == nil ? 0 : configuration.orphanGrace)
+        let swept = (temporary: temporary, orphans: orphans)
         if swept.temporary + swept.orphans > 0 {
             logger.notice("swept unfinished uploads", metadata: ["temporary": "\(swept.temporary)", "orphans": "\(swept.orphans)"])
         }
@@ -93,7 +115,7 @@ public enum ParloirServer {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),
-            services: [CheckpointService(store: store, logger: logger)]
+            services: [MaintenanceService(store: store, logger: logger)]
                 + (configuration.asr.map { [ASRClientService(configuration: $0, store: store, blobs: blobs, logger: logger)] } ?? []),
             logger: logger
         )
@@ -147,9 +169,10 @@ struct CampaignLoader {
     }
 }
 
-/// Checkpoints the SQLite write-ahead log every two seconds while the service runs.
-struct CheckpointService: Service {
-    let store: SQLiteStore
+/// Runs the store's upkeep (SQLite's write-ahead log checkpoint) every two seconds while the
+/// service runs, and closes the store when it stops.
+struct MaintenanceService: Service {
+    let store: any ParloirStore
     let logger: Logger
 
     func run() async throws {
@@ -160,11 +183,11 @@ struct CheckpointService: Service {
                 break
             }
             do {
-                try await store.checkpoint()
+                try await store.maintain()
             } catch {
-                logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+                logger.warning("store upkeep failed", metadata: ["error": "\(error)"])
             }
         }
-        try? await store.checkpoint()
+        try? await store.close()
     }
 }

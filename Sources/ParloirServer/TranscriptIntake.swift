@@ -5,7 +5,7 @@ import Transcripts
 /// Records an ASR transcript of a take, from the API or the background client alike: its WER
 /// against the prompt, then (for the first transcript of an accepted take) the sampling decision.
 struct TranscriptIntake: Sendable {
-    let store: any VerificationStore
+    let store: any ParloirStore
     /// Share of sampled takes that a second verifier reviews too.
     var doubleReviewRate = 0.10
 

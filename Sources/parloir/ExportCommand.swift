@@ -29,6 +29,8 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "URL of a running service (without it, the data folder is read directly).") var server: String?
     @Option(help: ArgumentHelp("File holding an admin token (default: DATA_DIR/admin.token).", valueName: "FILE")) var tokenFile: String?
     @Option(help: ArgumentHelp("The service's data folder.", valueName: "DIR")) var dataDir = "parloir-data"
+    @Option(help: ArgumentHelp("The service's database, when not DATA_DIR/parloir.sqlite (sqlite:PATH or postgres://…; also PARLOIR_DATABASE_URL).", valueName: "URL")) var database: String?
+    @Option(help: ArgumentHelp("The service's audio, when not DATA_DIR/blobs (a folder or s3://BUCKET[/PREFIX]; also PARLOIR_BLOBS_URL).", valueName: "URL")) var blobs: String?
 
     func run() async throws {
         guard let shares = SplitPlan.shares(splits) else {
@@ -68,19 +70,20 @@ struct ExportCommand: AsyncParsableCommand {
                 throw CommandLineFailure.refused("the service sent an export this parloir cannot read: \(error)")
             }
         }
-        let database = dataDir + "/parloir.sqlite"
-        guard FileManager.default.fileExists(atPath: database) else {
-            throw CommandLineFailure.badArgument("no Parloir database at \(database); give --data-dir, or --server for a running service")
+        let databaseURL = StoreURLs.database(database) ?? StoreFactory.defaultDatabaseURL(dataDirectory: dataDir)
+        if databaseURL.hasPrefix("sqlite:"), !FileManager.default.fileExists(atPath: String(databaseURL.dropFirst("sqlite:".count))) {
+            throw CommandLineFailure.badArgument("no Parloir database at \(databaseURL.dropFirst("sqlite:".count)); give --data-dir or --database, or --server for a running service")
         }
-        let store = try SQLiteStore(path: database)
-        let blobs = try BlobStore(root: dataDir + "/blobs")
+        let store = try await StoreFactory.openStore(url: databaseURL, poolSize: 4)
+        let blobs = try await StoreFactory.openBlobs(url: StoreURLs.blobs(self.blobs) ?? StoreFactory.defaultBlobsURL(dataDirectory: dataDir),
+                                                     stagingDirectory: dataDir + "/staging")
         let found: Campaign?
         if let byID = try await store.campaign(id: campaign) { found = byID } else { found = try await store.campaign(named: campaign) }
         guard let found else {
             let names = try await store.campaigns().map { "\($0.spec.name) (\($0.id))" }
             throw CommandLineFailure.badArgument("no campaign \"\(campaign)\"; campaigns are " + names.joined(separator: ", "))
         }
-        return (try await store.exportBundle(of: found), BlobFolderAudio { blobs.path(of: $0) })
+        return (try await store.exportBundle(of: found), BlobStoreAudio(blobs: blobs))
     }
 }
 

@@ -7,16 +7,27 @@ import ParloirServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the collection service on its embedded store (SQLite and a blob folder).",
+        abstract: "Run the collection service (SQLite and a blob folder by default; PostgreSQL and S3 for replicas).",
         discussion: """
-        The database is DATA_DIR/parloir.sqlite and the audio DATA_DIR/blobs/. On first start an \
-        admin token is written to DATA_DIR/admin.token (mode 0600). SIGTERM or Ctrl-C stops the \
-        service after the uploads under way are answered.
+        By default the database is DATA_DIR/parloir.sqlite and the audio DATA_DIR/blobs/. With \
+        --database postgres://… and --blobs s3://BUCKET[/PREFIX], any number of replicas can serve the \
+        same campaign behind a load balancer. On first start an admin token is written to \
+        DATA_DIR/admin.token (mode 0600). SIGTERM or Ctrl-C stops the service after the uploads \
+        under way are answered.
         """
     )
 
     @Option(name: .long, help: ArgumentHelp("Folder of the database, audio and admin token.", valueName: "DIR"))
     var dataDir = "parloir-data"
+
+    @Option(name: .long, help: ArgumentHelp("Database: sqlite:PATH (default sqlite:DATA_DIR/parloir.sqlite) or postgres://USER:PASSWORD@HOST:PORT/DB; also PARLOIR_DATABASE_URL.", valueName: "URL"))
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("Audio: a folder (default DATA_DIR/blobs) or s3://BUCKET[/PREFIX] with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL; also PARLOIR_BLOBS_URL.", valueName: "URL"))
+    var blobs: String?
+
+    @Option(name: .long, help: ArgumentHelp("Connections to a PostgreSQL database.", valueName: "N"))
+    var databasePool = 16
 
     @Option(name: .long, help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -57,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         if !(1...65535).contains(port) && port != 0 { throw ValidationError("--port must lie between 0 and 65535") }
         if maxUploadMb < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
+        if !(1...500).contains(databasePool) { throw ValidationError("--database-pool must lie between 1 and 500") }
         if analysisThreads < 1 { throw ValidationError("--analysis-threads must be at least 1") }
         if analysisQueue < 0 { throw ValidationError("--analysis-queue must not be negative") }
         if !(analysisWait > 0 && analysisWait <= 600) { throw ValidationError("--analysis-wait must lie between 0 and 600 seconds") }
@@ -79,7 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             dataDirectory: dataDir, host: host, port: port, maxUploadBytes: maxUploadMb << 20,
             campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info, asr: asr,
-            analysisThreads: analysisThreads, analysisQueue: analysisQueue, analysisWait: .milliseconds(Int64(analysisWait * 1000))
+            analysisThreads: analysisThreads, analysisQueue: analysisQueue, analysisWait: .milliseconds(Int64(analysisWait * 1000)),
+            databaseURL: StoreURLs.database(database), blobsURL: StoreURLs.blobs(blobs), databasePoolSize: databasePool
         )
         try await ParloirServer.serve(configuration) { startup in
             FileHandle.standardOutput.write(Data((Self.banner(configuration, startup) + "\n").utf8))

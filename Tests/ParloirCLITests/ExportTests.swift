@@ -188,7 +188,7 @@ import Testing
         let blob = try #require((FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String])?.first { $0.count > 60 })
         try FileManager.default.removeItem(atPath: blobs + "/" + blob)
         let failed = try fixture.local(["--format", "nemo", "--out", out, "--status", "accepted"])
-        #expect(failed.status == 1 && failed.error.contains("missing from the blob folder"))
+        #expect(failed.status == 1 && failed.error.contains("missing from the blob store"))
         #expect(!FileManager.default.fileExists(atPath: out))
         let parent = (out as NSString).deletingLastPathComponent, name = (out as NSString).lastPathComponent
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent).allSatisfy { !$0.hasPrefix(name) })

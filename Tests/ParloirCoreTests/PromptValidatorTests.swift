@@ -105,11 +105,13 @@ struct CampaignSpecTests {
         var assignment = Assignment(id: "a", campaignID: "c", promptID: 1, promptText: "t", workerID: "w", createdAt: now,
                                     expiresAt: now.addingTimeInterval(60), takes: 0, state: .open)
         #expect(assignment.uploadConflict(at: now) == nil)
-        #expect(assignment.uploadConflict(at: now.addingTimeInterval(61))?.code == "assignment_expired")
+        #expect(assignment.uploadConflict(at: now.addingTimeInterval(61)) == .assignmentExpired(at: assignment.expiresAt))
         assignment.takes = 3
-        #expect(assignment.uploadConflict(at: now)?.code == "assignment_finished")
+        #expect(assignment.uploadConflict(at: now) == .assignmentFinished(takesUsed: 3))
         assignment.takes = 1
         assignment.state = .finished
-        #expect(assignment.uploadConflict(at: now)?.code == "assignment_finished")
+        #expect(assignment.uploadConflict(at: now) == .assignmentFinished(takesUsed: 1))
+        assignment.state = .expired
+        #expect(assignment.uploadConflict(at: now) == .assignmentExpired(at: assignment.expiresAt))
     }
 }

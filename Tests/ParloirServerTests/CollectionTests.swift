@@ -224,7 +224,7 @@ struct CollectionTests {
             let me = try await session.request(.get, "/v1/me", token: worker.token)
             #expect((me["takes"] as? [String: Int])?.values.reduce(0, +) == 0)
         }
-        let blobs = try BlobStore(root: service.directory + "/blobs")
+        let blobs = try FolderBlobStore(root: service.directory + "/blobs")
         #expect(blobs.blobNames().isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: service.directory + "/blobs/tmp").isEmpty)
     }
@@ -272,7 +272,7 @@ struct CollectionTests {
             let worker = try await session.addWorker()
             let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
             let campaign = try #require(try await store.campaign(id: campaignID))
-            let old = try #require(try await store.assign(campaign: campaign, worker: Member(id: worker.id, role: .worker, profile: WorkerProfile(), createdAt: Date()), noise: nil, now: Date(timeIntervalSinceNow: -7200), id: "asg-old"))
+            let old = try #require(try await store.assign(AssignmentGate(campaign: campaign, worker: Member(id: worker.id, role: .worker, profile: WorkerProfile(), createdAt: Date()), noise: nil), now: Date(timeIntervalSinceNow: -7200), id: "asg-old"))
             let answer = try await session.upload(old.assignment.id, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"))
             #expect(answer.status == 409 && answer.errorCode == "assignment_expired")
         }

@@ -98,7 +98,7 @@ struct UploadLimitTests {
         var service = TestService()
         service.analysis = (threads: 1, queue: 1, wait: .milliseconds(300))
         defer { service.cleanUp() }
-        let blobs = try BlobStore(root: service.directory + "/blobs")
+        let blobs = try FolderBlobStore(root: service.directory + "/blobs")
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts, speakers: 30)
             let noise = CraftedAudio.noiseWAV(seconds: 15, sampleRate: 192_000)
@@ -191,7 +191,7 @@ struct UploadLimitTests {
     @Test func sameAudioOnAnotherAssignmentIs409DuplicateAndKeepsNothing() async throws {
         let service = TestService()
         defer { service.cleanUp() }
-        let blobs = try BlobStore(root: service.directory + "/blobs")
+        let blobs = try FolderBlobStore(root: service.directory + "/blobs")
         try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts)
             let audio = try TestService.sample("clean_fr-fr_0.wav")

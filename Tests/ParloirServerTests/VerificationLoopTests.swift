@@ -76,7 +76,7 @@ struct VerificationLoopTests {
             let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
             let claimed = try #require(try await store.claimTask(verifierID: first.id, now: Date(), lease: 600, taskID: "unused"))
             let later = Date().addingTimeInterval(601)
-            await #expect(throws: ParloirError.self) {
+            await #expect(throws: VerificationError.leaseLost) {
                 try await store.submitResult(taskID: claimed.taskID, verifierID: first.id, result: .init(verdict: .matchesPrompt, transcript: nil), now: later)
             }
             // The expired lease goes back to the queue, to someone else.

@@ -172,15 +172,16 @@ public enum RecordingOutcome: String, Sendable, Codable {
 }
 
 /// Persistence for verification, on top of the collection store.
-public protocol VerificationStore: ParloirStore {
-    /// The text of a prompt.
-    func promptText(id: Int64) async throws -> String?
+public protocol VerificationStore: Sendable {
     /// Stores an ASR transcript and, for an accepted recording seen for the first time, takes the
     /// sampling decision and queues its tasks; returns the kinds queued.
     func saveTranscript(recordingID: String, engine: String, text: String, confidence: Double?, wer: Double,
                         policy: SamplingPolicy, doubleReviewRate: Double, now: Date) async throws -> [TaskKind]
     /// The next task for this verifier (appeals first, then disagreements, then the rest), leased
     /// until `now + lease`; never a recording this verifier already reviewed. Nil when none waits.
+    ///
+    /// Atomic primitive: lease-skip-locked. Two verifiers claiming at once, on any replica, never
+    /// get the same task; a task whose lease ran out is claimable again.
     func claimTask(verifierID: String, now: Date, lease: TimeInterval, taskID: String) async throws -> ClaimedTask?
     /// The recording's blob name when `verifierID` holds a live lease on the task.
     func leasedRecording(taskID: String, verifierID: String, now: Date) async throws -> Recording

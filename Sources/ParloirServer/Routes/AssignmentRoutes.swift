@@ -43,7 +43,7 @@ struct AssignmentRoutes {
         guard worker.profile.consentAt != nil else {
             throw ParloirError.forbidden("the worker has not consented to the campaign's terms (profile consent_at)")
         }
-        guard let (assignment, created) = try await store.assign(campaign: campaign, worker: worker, noise: noise, now: Date(), id: Identifiers.make("asg")) else {
+        guard let (assignment, created) = try await store.assign(AssignmentGate(campaign: campaign, worker: worker, noise: noise), now: Date(), id: Identifiers.make("asg")) else {
             throw ParloirError.conflict("no_prompt_available", "every prompt of this campaign has its speakers, or this worker has recorded them all")
         }
         let body = AssignmentBody(

@@ -18,8 +18,8 @@ import Transcripts
 /// pay and its idempotent answer; only then is it answered.
 /// Any failure before the commit leaves neither row nor blob.
 struct RecordingRoutes {
-    let store: any VerificationStore
-    let blobs: BlobStore
+    let store: any ParloirStore
+    let blobs: any BlobStore
     let metrics: ServerMetrics
     let analysis: AnalysisPool
     let maxUploadBytes: Int
@@ -48,7 +48,7 @@ struct RecordingRoutes {
         if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
             return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
         }
-        guard let assignment = try await store.assignment(id: assignmentID) else { throw ParloirError.notFound("assignment \(assignmentID)") }
+        guard let assignment = try await store.assignment(id: assignmentID) else { throw CollectionError.assignmentNotFound(assignmentID) }
         guard assignment.workerID == worker.id else { throw ParloirError.forbidden("this assignment belongs to another worker") }
         let declaredType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let declaredType, let contentType = Self.audioTypes[declaredType] else {
@@ -62,8 +62,7 @@ struct RecordingRoutes {
             throw Self.busy
         }
 
-        let writer: BlobWriter
-        do { writer = try blobs.makeWriter(limit: maxUploadBytes) } catch { throw ParloirError.internalError("cannot open a blob: \(error)") }
+        let writer = try blobs.makeUpload(limit: maxUploadBytes)
         defer { writer.discard() }
         do {
             for try await buffer in request.body {
@@ -73,7 +72,7 @@ struct RecordingRoutes {
             metrics.recordRefusedUpload(code: "payload_too_large")
             throw ParloirError.tooLarge(limit: limit)
         } catch let error as BlobError {
-            throw ParloirError.internalError("cannot store the audio: \(error)")
+            throw error
         } catch {
             // The client went away or the connection broke: nothing is kept.
             metrics.recordRefusedUpload(code: "upload_interrupted")
@@ -82,13 +81,12 @@ struct RecordingRoutes {
         guard writer.byteCount > 0 else {
             throw ParloirError.badRequest("the body is empty: send the audio bytes", code: "empty_body")
         }
-        // fsync and rename block: they run on threads of their own, not on the threads that
-        // judge other uploads.
+        // fsync blocks: it runs on threads of their own, not on the threads that judge other uploads.
         let sealing = UncheckedBlobWriter(writer)
         let sha256 = try await Self.blobIO.runIfActive { try sealing.writer.seal() }
         if try await store.audioExists(sha256: sha256) {
             metrics.recordRefusedUpload(code: "duplicate")
-            throw Self.duplicate
+            throw CollectionError.duplicateAudio(existing: nil)
         }
 
         let recordingID = Identifiers.make("rec")
@@ -119,26 +117,20 @@ struct RecordingRoutes {
             workerID: worker.id, sha256: sha256, byteCount: writer.byteCount, contentType: contentType,
             noiseCondition: noise, take: takeNumber, status: accepted ? .accepted : .rejected, report: report, createdAt: Date()
         )
-        do {
-            try await Self.blobIO.runIfActive { try sealing.writer.commit(as: sha256) }
-        } catch {
-            throw ParloirError.internalError("cannot store the audio: \(error)")
-        }
+        try await blobs.commit(writer, as: sha256)
+        let cells = QuotaPlan(spec: campaign.spec, promptCount: 0).cellKeys(for: assignment.profile, noise: noise ?? assignment.noise)
         do {
             try await store.saveTake(NewTake(
                 recording: recording, payCents: accepted ? campaign.spec.pieceRateCents : 0,
-                idempotency: key.map { ($0, StoredResponse(status: Int(status.code), body: body)) }
+                idempotency: key.map { ($0, StoredResponse(status: Int(status.code), body: body)) }, cellKeys: cells
             ), now: started)
         } catch {
-            // The blob is someone else's when an identical upload won the race.
-            if (error as? ParloirError)?.code != "duplicate" { blobs.remove(sha256) }
+            // The blob stays: an identical upload (on this replica or another) may have stored the
+            // same bytes and be about to commit its take. Unreferenced blobs are swept later.
             if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
                 return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
             }
-            if (error as? ParloirError)?.code == "duplicate" {
-                metrics.recordRefusedUpload(code: "duplicate")
-                throw Self.duplicate
-            }
+            if case CollectionError.duplicateAudio = error { metrics.recordRefusedUpload(code: "duplicate") }
             throw error
         }
         metrics.recordUpload(verdict: report.verdict.rawValue, reasons: report.reasons.map(\.code.rawValue), bytes: writer.byteCount)
@@ -162,10 +154,10 @@ struct RecordingRoutes {
         return pool
     }()
 
-    /// A blob writer handed to a pool thread while the request waits for it: never used by two at once.
+    /// A blob upload handed to a pool thread while the request waits for it: never used by two at once.
     struct UncheckedBlobWriter: @unchecked Sendable {
-        let writer: BlobWriter
-        init(_ writer: BlobWriter) { self.writer = writer }
+        let writer: any BlobUpload
+        init(_ writer: any BlobUpload) { self.writer = writer }
     }
 
     static let busy = ParloirError.busy(
@@ -174,15 +166,10 @@ struct RecordingRoutes {
         retryAfter: 2
     )
 
-    static let duplicate = ParloirError(
-        status: 409, code: "duplicate", message: "this audio was already uploaded; record a new take",
-        details: ["hint_fr": ReasonCode.duplicate.hintFR]
-    )
-
     func show(_ context: ParloirContext) async throws -> Response {
         let member = try context.member(.worker, .admin)
         let recordingID = try context.parameters.require("recording")
-        guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
+        guard let recording = try await store.recording(id: recordingID) else { throw CollectionError.recordingNotFound(recordingID) }
         guard member.role == .admin || recording.workerID == member.id else { throw ParloirError.notFound("recording \(recordingID)") }
         var members: [(String, OrderedJSON)] = [
             ("recording_id", .string(recording.id)), ("assignment_id", .string(recording.assignmentID)),
@@ -213,10 +200,6 @@ struct RecordingRoutes {
         _ = try context.member(.admin)
         let recordingID = try context.parameters.require("recording")
         guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
-        guard let data = FileManager.default.contents(atPath: blobs.path(of: recording.sha256)) else {
-            throw ParloirError.internalError("the audio of \(recordingID) is missing from the blob folder")
-        }
-        return Response(status: .ok, headers: [.contentType: recording.contentType, .contentLength: String(data.count)],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id)
     }
 }

@@ -18,8 +18,8 @@ import Transcripts
 /// - `POST /v1/recordings/{id}/appeal` (its worker): `{comment?}`, within 14 days, once.
 /// - `GET /v1/campaigns/{id}/quality` (admin): estimated rate of wrong transcripts with its interval.
 struct VerificationRoutes {
-    let store: any VerificationStore
-    let blobs: BlobStore
+    let store: any ParloirStore
+    let blobs: any BlobStore
     var lease: TimeInterval = 600
 
     func register(on group: RouterGroup<ParloirContext>) {
@@ -108,11 +108,7 @@ struct VerificationRoutes {
     func audio(_ context: ParloirContext) async throws -> Response {
         let verifier = try context.member(.verifier)
         let recording = try await store.leasedRecording(taskID: try context.parameters.require("task"), verifierID: verifier.id, now: Date())
-        guard let data = FileManager.default.contents(atPath: blobs.path(of: recording.sha256)) else {
-            throw ParloirError.internalError("the audio is missing from the blob folder")
-        }
-        return Response(status: .ok, headers: [.contentType: recording.contentType, .contentLength: String(data.count)],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id)
     }
 
     func result(_ request: Request, _ context: ParloirContext) async throws -> Response {

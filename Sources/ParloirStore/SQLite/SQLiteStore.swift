@@ -14,6 +14,8 @@ import ParloirCore
 /// runs from a second connection instead (a PASSIVE checkpoint never waits for the writer).
 public final class SQLiteStore: ParloirStore {
     private let pool: DatabasePool
+    /// Where the database file is.
+    public let path: String
     private let checkpointer: DatabaseQueue
     /// Campaigns never change once created: decoded once, then served from memory.
     private let campaigns = CampaignCache()
@@ -22,6 +24,7 @@ public final class SQLiteStore: ParloirStore {
 
     /// Opens (creating and migrating if need be) the database at `path`.
     public init(path: String) throws {
+        self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -29,10 +32,30 @@ public final class SQLiteStore: ParloirStore {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        let migrator = Self.migrator
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let known = migrator.migrations
+        guard applied.isSubset(of: Set(known)) else {
+            throw StoreError.newerSchema(known: known, found: applied.sorted())
+        }
+        try migrator.migrate(pool)
         var checkpointing = Configuration()
         checkpointing.busyMode = .timeout(10)
         checkpointer = try DatabaseQueue(path: path, configuration: checkpointing)
+    }
+
+    public var displayName: String { "sqlite:\(path)" }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func maintain() async throws { try await checkpoint() }
+
+    public func close() async throws {
+        try? await checkpoint()
+        try pool.close()
+        try checkpointer.close()
     }
 
     /// Copies committed pages from the write-ahead log into the database file, without waiting
@@ -123,6 +146,7 @@ public final class SQLiteStore: ParloirStore {
                 """)
         }
         migrator.registerMigration("quotas", migrate: migrateQuotas)
+        migrator.registerMigration("tallies", migrate: migrateTallies)
         return migrator
     }
 
@@ -145,7 +169,7 @@ public final class SQLiteStore: ParloirStore {
                 try db.cachedStatement(sql: "INSERT INTO campaign (id, name, spec, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [id, spec.name, json, now.timeIntervalSince1970])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw ParloirError.conflict("campaign_exists", "a campaign named \"\(spec.name)\" already exists")
+            throw CampaignStoreError.nameTaken(spec.name)
         }
         return Campaign(id: id, spec: spec, createdAt: now)
     }
@@ -183,6 +207,7 @@ public final class SQLiteStore: ParloirStore {
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO prompt (campaign_id, text, domain, dup_key) VALUES (?, ?, ?, ?)").execute(arguments: [campaignID, prompt.text, prompt.domain, PromptValidator.duplicateKey(prompt.text)])
                 added += db.changesCount
             }
+            try db.cachedStatement(sql: "UPDATE campaign SET prompt_count = prompt_count + ? WHERE id = ?").execute(arguments: [added, campaignID])
             return added
         }
     }
@@ -229,7 +254,8 @@ public final class SQLiteStore: ParloirStore {
         Assignment(id: row["id"], campaignID: row["campaign_id"], promptID: row["prompt_id"], promptText: row["prompt_text"],
                    workerID: row["worker_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
                    expiresAt: Date(timeIntervalSince1970: row["expires_at"]), takes: row["takes"],
-                   state: AssignmentState(rawValue: row["state"]) ?? .open)
+                   state: AssignmentState(rawValue: row["state"]) ?? .open, profile: profile(from: row),
+                   noise: (row["noise_condition"] as String?).flatMap(NoiseCondition.init(rawValue:)))
     }
 
     // MARK: Recordings
@@ -262,12 +288,12 @@ public final class SQLiteStore: ParloirStore {
             guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id WHERE a.id = ?
                 """), arguments: [recording.assignmentID]) else {
-                throw ParloirError.notFound("assignment \(recording.assignmentID)")
+                throw CollectionError.assignmentNotFound(recording.assignmentID)
             }
             let assignment = Self.assignment(from: row)
             if let conflict = assignment.uploadConflict(at: now) { throw conflict }
-            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE sha256 = ?)"), arguments: [recording.sha256]) == true {
-                throw ParloirError.conflict("duplicate", "this audio was already uploaded")
+            if let existing = try String.fetchOne(try db.cachedStatement(sql: "SELECT id FROM recording WHERE sha256 = ?"), arguments: [recording.sha256]) {
+                throw CollectionError.duplicateAudio(existing: existing)
             }
             let takeNumber = assignment.takes + 1
             // The worker's cells come with the assignment (their profile when it was made); the
@@ -276,18 +302,25 @@ public final class SQLiteStore: ParloirStore {
             try db.cachedStatement(sql: """
                 INSERT INTO recording (id, assignment_id, campaign_id, prompt_id, worker_id, sha256, byte_count, content_type,
                     noise_condition, take, status, verdict, report, created_at,
-                    accent, region, gender, age_band, duration_s, snr_db, measured_noise)
+                    accent, region, gender, age_band, duration_s, snr_db, measured_noise, cells)
                 SELECT ?, a.id, ?, ?, ?, ?, ?, ?, COALESCE(?, a.noise_condition), ?, ?, ?, ?, ?,
-                    a.accent, a.region, a.gender, a.age_band, ?, ?, ?
+                    a.accent, a.region, a.gender, a.age_band, ?, ?, ?, ?
                 FROM assignment a WHERE a.id = ?
                 """).execute(arguments: [recording.id, recording.campaignID, recording.promptID, recording.workerID,
                                  recording.sha256, recording.byteCount, recording.contentType, recording.noiseCondition?.rawValue,
                                  takeNumber, recording.status.rawValue, recording.report.verdict.rawValue, report,
                                  recording.createdAt.timeIntervalSince1970,
-                                 metrics.durationS, metrics.snrDB, MeasuredNoise.classify(metrics)?.rawValue, recording.assignmentID])
+                                 metrics.durationS, metrics.snrDB, MeasuredNoise.classify(metrics)?.rawValue,
+                                 Self.encodeCells(take.cellKeys), recording.assignmentID])
             let finished = recording.status == .accepted || takeNumber >= Assignment.maxTakes
             try db.cachedStatement(sql: "UPDATE assignment SET takes = ?, state = ? WHERE id = ?").execute(arguments: [takeNumber, finished ? "finished" : "open", assignment.id])
+            if finished {
+                try Self.adjustInFlight(db, campaignID: recording.campaignID, cells: Self.decodeCells(row["cells"]),
+                                        newSpeaker: row["new_speaker"], by: -1)
+            }
             if recording.status == .accepted {
+                try Self.adjustCounted(db, campaignID: recording.campaignID, cells: take.cellKeys, workerID: recording.workerID,
+                                       seconds: metrics.durationS ?? 0, by: 1)
                 try db.cachedStatement(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?").execute(arguments: [recording.promptID])
                 try db.cachedStatement(sql: """
                     INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)

@@ -99,22 +99,9 @@ extension SQLiteStore {
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
     }
 
-    /// What is accepted in `cell`, and what is assigned to it and not yet recorded.
-    static func tallies(_ db: Database, cell: QuotaCell, campaignID: String, now: Double) throws -> (accepted: QuotaTally, inFlight: QuotaTally) {
-        let recorded = condition(cell, alias: "r")
-        let accepted = try Row.fetchOne(db, sql: """
-            SELECT \(acceptedTally("r")) FROM recording r WHERE r.campaign_id = ? AND \(counted("r")) AND \(recorded.sql)
-            """, arguments: [campaignID] + recorded.arguments)
-        let assigned = condition(cell, alias: "a")
-        let inFlight = try Row.fetchOne(db, sql: """
-            SELECT \(inFlightTally("a")) FROM assignment a WHERE a.campaign_id = ? AND \(openAssignment("a")) AND \(assigned.sql)
-            """, arguments: [campaignID, now, Assignment.maxTakes] + assigned.arguments)
-        return (QuotaTally(recordings: accepted?["n"] ?? 0, seconds: accepted?["s"] ?? 0, speakers: accepted?["k"] ?? 0),
-                QuotaTally(recordings: inFlight?["n"] ?? 0, seconds: 0, speakers: inFlight?["k"] ?? 0))
-    }
-
-    public func assign(campaign: Campaign, worker: Member, noise: NoiseCondition?, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)? {
+    public func assign(_ gate: AssignmentGate, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)? {
         let nowValue = now.timeIntervalSince1970
+        let campaign = gate.campaign, worker = gate.worker, noise = gate.noise
         return try await write { db in
             if let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id
@@ -123,31 +110,11 @@ extension SQLiteStore {
                 """), arguments: [worker.id, campaign.id, nowValue, Assignment.maxTakes]) {
                 return (Self.assignment(from: row), false)
             }
-            let promptCount = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM prompt WHERE campaign_id = ?"), arguments: [campaign.id]) ?? 0
-            let plan = QuotaPlan(spec: campaign.spec, promptCount: promptCount)
-            let own = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM recording WHERE campaign_id = ? AND worker_id = ? AND \(Self.counted())
-                """), arguments: [campaign.id, worker.id]) ?? 0
-            if own >= plan.speakerCapRecordings { throw plan.speakerCapReached(recordings: own) }
-
-            // Refuse before anyone records for a full cell; remember the first of the worker's
-            // cells that is still under its minimum, to give them prompts it lacks.
-            var needed: QuotaCell?
-            let cells = plan.cells(for: worker.profile, noise: noise)
-            // The mean take length scans the campaign: only hour quotas need it.
-            var meanSeconds = 5.0
-            if cells.contains(where: { $0.unit == .hours }) {
-                meanSeconds = try Double.fetchOne(db.cachedStatement(sql: """
-                    SELECT AVG(duration_s) FROM recording WHERE campaign_id = ? AND \(Self.counted())
-                    """), arguments: [campaign.id]) ?? meanSeconds
-            }
-            for cell in cells {
-                let (accepted, inFlight) = try Self.tallies(db, cell: cell, campaignID: campaign.id, now: nowValue)
-                if !QuotaPlan.admits(cell, accepted: accepted, inFlight: inFlight, workerCounted: own > 0, meanSeconds: meanSeconds) {
-                    throw QuotaPlan.full(cell)
-                }
-                if needed == nil, QuotaState.of(accepted.amount(cell.unit), in: cell) == .under { needed = cell }
-            }
+            // SQLite's single writer serialises this transaction with every other write: the
+            // tallies read here cannot move before the assignment is inserted.
+            try Self.expireAssignments(db, campaignID: campaign.id, now: nowValue)
+            let snapshot = try Self.snapshot(db, gate: gate)
+            let needed = try gate.decide(snapshot)
 
             // The prompt that most needs speakers: accepted speakers plus assignments under way,
             // fewest first, among prompts this worker has not been given before (a worker
@@ -173,14 +140,20 @@ extension SQLiteStore {
             guard let prompt = try Row.fetchOne(statement, arguments: arguments) else { return nil }
             let expires = now.addingTimeInterval(Double(campaign.spec.assignmentMinutes) * 60)
             let profile = worker.profile
+            let newSpeaker = snapshot.workerRecordings == 0
             try db.cachedStatement(sql: """
                 INSERT INTO assignment (id, campaign_id, prompt_id, worker_id, created_at, expires_at, takes, state,
-                    accent, region, gender, age_band, noise_condition)
-                VALUES (?, ?, ?, ?, ?, ?, 0, 'open', ?, ?, ?, ?, ?)
+                    accent, region, gender, age_band, noise_condition, cells, new_speaker)
+                VALUES (?, ?, ?, ?, ?, ?, 0, 'open', ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, campaign.id, prompt["id"] as Int64, worker.id, nowValue, expires.timeIntervalSince1970,
-                                         profile.accent, profile.region, profile.gender, profile.ageBand, noise?.rawValue])
+                                         profile.accent, profile.region, profile.gender, profile.ageBand, noise?.rawValue,
+                                         Self.encodeCells(gate.cellKeys), newSpeaker])
+            try Self.adjustInFlight(db, campaignID: campaign.id, cells: gate.cellKeys, newSpeaker: newSpeaker, by: 1)
             let assignment = Assignment(id: id, campaignID: campaign.id, promptID: prompt["id"], promptText: prompt["text"],
-                                        workerID: worker.id, createdAt: now, expiresAt: expires, takes: 0, state: .open)
+                                        workerID: worker.id, createdAt: now, expiresAt: expires, takes: 0, state: .open,
+                                        profile: WorkerProfile(accent: profile.accent, region: profile.region, gender: profile.gender,
+                                                               ageBand: profile.ageBand),
+                                        noise: noise)
             return (assignment, true)
         }
     }

@@ -3,7 +3,7 @@ import GRDB
 import ParloirCore
 import Transcripts
 
-extension SQLiteStore: VerificationStore {
+extension SQLiteStore {
     public func promptText(id: Int64) async throws -> String? {
         try await read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT text FROM prompt WHERE id = ?"), arguments: [id]) }
     }
@@ -13,7 +13,7 @@ extension SQLiteStore: VerificationStore {
         try await write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT r.*, m.profile AS worker_profile FROM recording r JOIN member m ON m.id = r.worker_id WHERE r.id = ?
-                """), arguments: [recordingID]) else { throw ParloirError.notFound("recording \(recordingID)") }
+                """), arguments: [recordingID]) else { throw VerificationError.recordingNotFound(recordingID) }
             try db.execute(sql: """
                 INSERT INTO transcript (recording_id, engine, text, confidence, wer, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (recording_id, engine) DO UPDATE SET text = excluded.text, confidence = excluded.confidence,
@@ -94,11 +94,11 @@ extension SQLiteStore: VerificationStore {
     /// The task row when `verifierID` holds a live lease on it, or the error that says why not.
     static func leasedTask(_ db: Database, taskID: String, verifierID: String, now: Date) throws -> Row {
         guard let task = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM task WHERE id = ?"), arguments: [taskID]) else {
-            throw ParloirError.notFound("task \(taskID)")
+            throw VerificationError.taskNotFound(taskID)
         }
-        guard task["verifier_id"] as String? == verifierID else { throw ParloirError.forbidden("this task is leased to another verifier") }
+        guard task["verifier_id"] as String? == verifierID else { throw VerificationError.leasedToAnother }
         guard task["state"] as String == "leased", (task["lease_expires_at"] as Double? ?? 0) >= now.timeIntervalSince1970 else {
-            throw ParloirError.conflict("lease_lost", "the lease on this task has expired or the task is done; claim a new one")
+            throw VerificationError.leaseLost
         }
         return task
     }
@@ -107,7 +107,7 @@ extension SQLiteStore: VerificationStore {
         try await read { db in
             let task = try Self.leasedTask(db, taskID: taskID, verifierID: verifierID, now: now)
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM recording WHERE id = ?"), arguments: [task["recording_id"] as String]) else {
-                throw ParloirError.notFound("recording")
+                throw VerificationError.recordingNotFound(task["recording_id"])
             }
             return try Self.recording(from: row)
         }
@@ -141,7 +141,7 @@ extension SQLiteStore: VerificationStore {
             guard let recording = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT r.*, p.text AS prompt_text, c.spec AS campaign_spec FROM recording r
                 JOIN prompt p ON p.id = r.prompt_id JOIN campaign c ON c.id = r.campaign_id WHERE r.id = ?
-                """), arguments: [recordingID]) else { throw ParloirError.notFound("recording \(recordingID)") }
+                """), arguments: [recordingID]) else { throw VerificationError.recordingNotFound(recordingID) }
             let promptText: String = recording["prompt_text"]
             let usable = result.verdict != .unusable
             let transcript = result.verdict == .corrected ? result.transcript : (usable ? promptText : nil)
@@ -157,6 +157,8 @@ extension SQLiteStore: VerificationStore {
                 let spec = try Self.decoder.decode(CampaignSpec.self, from: Data((recording["campaign_spec"] as String).utf8))
                 try db.execute(sql: "UPDATE recording SET status = 'accepted', outcome = 'validated', final_transcript = ? WHERE id = ?",
                                arguments: [transcript, recordingID])
+                try Self.adjustCounted(db, campaignID: recording["campaign_id"], cells: Self.decodeCells(recording["cells"]),
+                                       workerID: recording["worker_id"], seconds: recording["duration_s"] ?? 0, by: 1)
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
                     VALUES (?, ?, ?, ?, 'appeal_upheld', ?)
@@ -183,6 +185,10 @@ extension SQLiteStore: VerificationStore {
             let wrong = verdicts.first != .matchesPrompt
             try db.execute(sql: "UPDATE recording SET outcome = ?, final_transcript = ?, wrong = ? WHERE id = ?",
                            arguments: [outcome.rawValue, allUsable ? (corrected ?? promptText) : nil, wrong, recordingID])
+            if outcome == .invalidated, recording["status"] as String == RecordingStatus.accepted.rawValue {
+                try Self.adjustCounted(db, campaignID: recording["campaign_id"], cells: Self.decodeCells(recording["cells"]),
+                                       workerID: recording["worker_id"], seconds: recording["duration_s"] ?? 0, by: -1)
+            }
             try db.execute(sql: """
                 INSERT INTO worker_trust (worker_id, verified, wrong) VALUES (?, 1, ?)
                 ON CONFLICT (worker_id) DO UPDATE SET verified = verified + 1, wrong = wrong + excluded.wrong
@@ -194,16 +200,14 @@ extension SQLiteStore: VerificationStore {
     public func createAppeal(recordingID: String, workerID: String, comment: String?, now: Date, taskID: String) async throws -> Appeal {
         try await write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM recording WHERE id = ?"), arguments: [recordingID]),
-                  row["worker_id"] as String == workerID else { throw ParloirError.notFound("recording \(recordingID)") }
-            guard row["status"] as String == RecordingStatus.rejected.rawValue else {
-                throw ParloirError.conflict("not_rejected", "only an automatic rejection can be appealed")
-            }
+                  row["worker_id"] as String == workerID else { throw AppealError.recordingNotFound(recordingID) }
+            guard row["status"] as String == RecordingStatus.rejected.rawValue else { throw AppealError.notRejected }
             let created = Date(timeIntervalSince1970: row["created_at"])
             guard now.timeIntervalSince(created) <= Double(Appeal.windowDays) * 86_400 else {
-                throw ParloirError.conflict("appeal_window_closed", "appeals are open for \(Appeal.windowDays) days after the upload")
+                throw AppealError.windowClosed(days: Appeal.windowDays)
             }
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM appeal WHERE recording_id = ?)"), arguments: [recordingID]) == false else {
-                throw ParloirError.conflict("already_appealed", "this take was already appealed; an appeal is heard once")
+                throw AppealError.alreadyAppealed
             }
             try db.execute(sql: "INSERT INTO appeal (recording_id, worker_id, comment, state, created_at) VALUES (?, ?, ?, 'pending', ?)",
                            arguments: [recordingID, workerID, comment, now.timeIntervalSince1970])
@@ -252,7 +256,7 @@ extension SQLiteStore: VerificationStore {
     }
 }
 
-extension SQLiteStore: TranscriptionQueue {
+extension SQLiteStore {
     public func pendingTranscriptions(engine: String, now: Date, maxAttempts: Int, limit: Int) async throws -> [Recording] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
@@ -285,7 +289,7 @@ extension SQLiteStore {
     public func setGold(recordingID: String, answer: VerifierResult) async throws {
         try await write { db in
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM recording WHERE id = ?)"), arguments: [recordingID]) == true else {
-                throw ParloirError.notFound("recording \(recordingID)")
+                throw VerificationError.recordingNotFound(recordingID)
             }
             try db.execute(sql: "INSERT OR REPLACE INTO gold (recording_id, verdict, transcript) VALUES (?, ?, ?)",
                            arguments: [recordingID, answer.verdict.rawValue, answer.transcript])

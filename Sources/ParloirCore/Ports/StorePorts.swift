@@ -1,0 +1,107 @@
+import AudioQC
+import Foundation
+
+// The store is a set of ports cut by capability. Each engine (SQLite, PostgreSQL) implements
+// all of them; the rules (quota ceilings, upload conflicts, sampling) are domain code that every
+// engine runs the same way, inside the atomic primitive each method documents.
+
+/// Campaigns and their prompts.
+public protocol CampaignStore: Sendable {
+    /// Creates a campaign; throws `CampaignStoreError.nameTaken` when the name is in use (names are
+    /// unique under concurrent creators: the engine's unique index decides).
+    func createCampaign(id: String, spec: CampaignSpec, now: Date) async throws -> Campaign
+    func campaign(id: String) async throws -> Campaign?
+    func campaign(named name: String) async throws -> Campaign?
+    /// Every campaign, oldest first.
+    func campaigns() async throws -> [Campaign]
+    /// Duplicate keys (`PromptValidator.duplicateKey`) of the campaign's prompts.
+    func promptKeys(campaignID: String) async throws -> Set<String>
+    /// Adds validated prompts (insert-if-absent on the duplicate key); returns how many were stored.
+    func addPrompts(_ prompts: [PromptCandidate], campaignID: String) async throws -> Int
+    /// The text of a prompt.
+    func promptText(id: Int64) async throws -> String?
+}
+
+/// Members and their tokens.
+public protocol MemberStore: Sendable {
+    func createMember(_ member: Member, tokenHash: String) async throws
+    func member(tokenHash: String) async throws -> Member?
+    func memberCount(role: Role) async throws -> Int
+    func summary(of member: Member) async throws -> MemberSummary
+}
+
+/// Assignments and takes.
+public protocol CollectionStore: Sendable {
+    /// The worker's open, unexpired assignment in the campaign, or a new one on the prompt that
+    /// most needs speakers and that this worker was never given; nil when none is left.
+    ///
+    /// Atomic primitive: reserve-under-ceiling. The engine locks the tallies of `gate.cellKeys`
+    /// (and so serialises every assignment that could fill the same cells, on any replica),
+    /// reads them, lets `gate.decide` refuse (`quotaFull`, `speakerCap`) or pick the cell to
+    /// favour, and inserts the assignment with its in-flight counts in the same transaction.
+    /// Assignments whose time ran out are expired (their in-flight counts given back) first.
+    func assign(_ gate: AssignmentGate, now: Date, id: String) async throws -> (assignment: Assignment, created: Bool)?
+    func assignment(id: String) async throws -> Assignment?
+    func recording(id: String) async throws -> Recording?
+    /// Whether audio with this SHA-256 is stored already: the cheap check an upload makes before
+    /// it is analysed. `saveTake` checks again in its transaction.
+    func audioExists(sha256: String) async throws -> Bool
+    /// Stores a take, moves its assignment on, maintains the quota tallies of its cells, books its
+    /// pay and its idempotent answer, in one transaction.
+    ///
+    /// Atomic primitive: conditional insert. The assignment row is locked and
+    /// `Assignment.uploadConflict` decides; the unique index on the audio's SHA-256 makes exactly
+    /// one of two identical uploads win (`duplicateAudio`), whichever replica they reach.
+    func saveTake(_ take: NewTake, now: Date) async throws
+    /// The answer stored for a member's `Idempotency-Key`.
+    func storedResponse(memberID: String, key: String) async throws -> StoredResponse?
+    /// Every blob name (SHA-256) a recording refers to.
+    func referencedBlobs() async throws -> Set<String>
+    /// Bytes of audio stored.
+    func storedBytes() async throws -> Int
+}
+
+/// Figures for reports and rows for exports.
+public protocol ReportingStore: Sendable {
+    /// The stored figures of a campaign's report.
+    func reportInputs(campaign: Campaign, now: Date) async throws -> ReportInputs
+    /// Every take of the campaign the DSP core accepted (verified or not, including those
+    /// verification found unusable), for dataset exports.
+    func exportItems(campaignID: String) async throws -> [ExportItem]
+}
+
+/// An engine's life: readiness for the balancer, background upkeep, orderly close.
+public protocol StoreLifecycle: Sendable {
+    /// Throws when the engine cannot answer (for `/readyz`).
+    func ping() async throws
+    /// Periodic upkeep the engine needs (SQLite copies its write-ahead log into the database).
+    func maintain() async throws
+    /// Closes connections; nothing may be called afterwards.
+    func close() async throws
+    /// A short name for logs: `sqlite:/path`, `postgres://host/db`.
+    var displayName: String { get }
+}
+
+/// Every capability: what a whole Parloir service is built on.
+public typealias ParloirStore = CampaignStore & MemberStore & CollectionStore & ReportingStore & VerificationStore
+    & TranscriptionQueue & StoreLifecycle
+
+extension CampaignStore {
+    /// The campaign with `id`, or `CampaignStoreError.notFound`.
+    public func existingCampaign(id: String) async throws -> Campaign {
+        guard let campaign = try await campaign(id: id) else { throw CampaignStoreError.notFound(campaignID: id) }
+        return campaign
+    }
+}
+
+extension ReportingStore where Self: VerificationStore {
+    /// The campaign's report, as of `now`.
+    public func report(of campaign: Campaign, now: Date = Date()) async throws -> CampaignReport {
+        CampaignReport(campaign: campaign, inputs: try await reportInputs(campaign: campaign, now: now), now: now)
+    }
+
+    /// Everything an export of the campaign reads from the store.
+    public func exportBundle(of campaign: Campaign) async throws -> ExportBundle {
+        ExportBundle(campaign: campaign, items: try await exportItems(campaignID: campaign.id), report: try await report(of: campaign))
+    }
+}

@@ -1,0 +1,96 @@
+import AudioQC
+import Foundation
+import ParloirCore
+
+/// The one mapping from the domain's typed errors to HTTP statuses, stable codes and the French
+/// words a worker reads (`message_fr`).
+enum DomainErrors {
+    /// The HTTP error for a domain error, or nil when `error` is not one.
+    static func http(_ error: any Error) -> ParloirError? {
+        switch error {
+        case let error as ParloirError: return error
+        case let error as CollectionError: return http(error)
+        case let error as CampaignStoreError: return http(error)
+        case let error as VerificationError: return http(error)
+        case let error as AppealError: return http(error)
+        case let error as BlobError: return http(error)
+        case let error as StoreError: return http(error)
+        default: return nil
+        }
+    }
+
+    static func http(_ error: CollectionError) -> ParloirError {
+        switch error {
+        case .assignmentNotFound(let id): return .notFound("assignment \(id)")
+        case .recordingNotFound(let id): return .notFound("recording \(id)")
+        case .assignmentFinished(let takes):
+            return ParloirError(status: 409, code: "assignment_finished",
+                                message: takes >= Assignment.maxTakes ? "all \(Assignment.maxTakes) takes of this assignment were used"
+                                    : "this assignment is finished: a take was accepted",
+                                details: ["message_fr": "Cette consigne est terminée. Demandez-en une nouvelle."])
+        case .assignmentExpired(let date):
+            return ParloirError(status: 409, code: "assignment_expired",
+                                message: "this assignment expired at \(ISO8601DateFormatter().string(from: date)); ask for a new one",
+                                details: ["message_fr": "Le temps de cette consigne est écoulé. Demandez-en une nouvelle."])
+        case .duplicateAudio:
+            return ParloirError(status: 409, code: "duplicate", message: "this audio was already uploaded; record a new take",
+                                details: ["hint_fr": ReasonCode.duplicate.hintFR])
+        case .quotaFull(let cell, let amount):
+            return ParloirError(status: 409, code: "quota_full",
+                                message: "the campaign has what it needs from \(cell) (\(amount)); thank you, no prompt is assigned for this cell",
+                                details: ["cell": cell, "message_fr": "Cette catégorie est complète, merci !"])
+        case .speakerCap(let recordings, let cap, let share):
+            return ParloirError(status: 409, code: "speaker_cap",
+                                message: String(format: "this worker has %d accepted or assigned takes, the cap of %.4g %% of the campaign (%d); thank you, no more prompts are assigned",
+                                                recordings, share * 100, cap),
+                                details: ["cap": String(cap),
+                                          "message_fr": "Vous avez enregistré autant de phrases que cette campagne en prend par personne. Merci !"])
+        }
+    }
+
+    static func http(_ error: CampaignStoreError) -> ParloirError {
+        switch error {
+        case .nameTaken(let name): return .conflict("campaign_exists", "a campaign named \"\(name)\" already exists")
+        case .notFound(let id): return .notFound("campaign \(id)")
+        }
+    }
+
+    static func http(_ error: VerificationError) -> ParloirError {
+        switch error {
+        case .taskNotFound(let id): return .notFound("task \(id)")
+        case .recordingNotFound(let id): return .notFound("recording \(id)")
+        case .leasedToAnother: return .forbidden("this task is leased to another verifier")
+        case .leaseLost: return .conflict("lease_lost", "the lease on this task has expired or the task is done; claim a new one")
+        }
+    }
+
+    static func http(_ error: AppealError) -> ParloirError {
+        switch error {
+        case .recordingNotFound(let id): return .notFound("recording \(id)")
+        case .notRejected:
+            return .conflict("not_rejected", "only an automatic rejection can be appealed",
+                             details: ["message_fr": "Seule une prise refusée automatiquement peut faire l'objet d'un recours."])
+        case .windowClosed(let days):
+            return .conflict("appeal_window_closed", "appeals are open for \(days) days after the upload",
+                             details: ["message_fr": "Le délai de recours (\(days) jours après l'envoi) est dépassé."])
+        case .alreadyAppealed:
+            return .conflict("already_appealed", "this take was already appealed; an appeal is heard once",
+                             details: ["message_fr": "Cette prise a déjà fait l'objet d'un recours."])
+        }
+    }
+
+    static func http(_ error: BlobError) -> ParloirError {
+        switch error {
+        case .tooLarge(let limit): return .tooLarge(limit: limit)
+        case .missing(let name): return .internalError("the audio \(name) is missing from the blob store")
+        case .io(let message):
+            return ParloirError(status: 503, code: "storage_unavailable", message: "the audio could not be stored (\(message)); nothing was kept, try again shortly",
+                                details: ["message_fr": "Votre prise n'a pas pu être enregistrée. Renvoyez-la dans quelques instants."], retryAfter: 5)
+        }
+    }
+
+    static func http(_ error: StoreError) -> ParloirError {
+        ParloirError(status: 503, code: "database_unavailable", message: "\(error); nothing was kept, try again shortly",
+                     details: ["message_fr": "Le service est momentanément indisponible. Réessayez dans quelques instants."], retryAfter: 5)
+    }
+}

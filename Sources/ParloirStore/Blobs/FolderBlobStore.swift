@@ -1,0 +1,196 @@
+import Crypto
+import Foundation
+import NIOPosix
+import ParloirCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Audio kept by content in a folder: `blobs/ab/cd/abcd…` named by the SHA-256 of its bytes.
+///
+/// A blob is written to `blobs/tmp/` while it is hashed, fsynced, renamed into place, and its
+/// folder fsynced, so that a blob that exists under its name is whole and durable. Temporary
+/// files and blobs no recording refers to (a crash between rename and commit) are swept at start.
+public struct FolderBlobStore: BlobStore {
+    /// The `blobs` folder.
+    public let root: String
+
+    public init(root: String) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+    }
+
+    public var displayName: String { "folder:\(root)" }
+
+    public func makeUpload(limit: Int) throws(BlobError) -> any BlobUpload {
+        try StagingFile(folder: root + "/tmp", limit: limit)
+    }
+
+    public func commit(_ upload: any BlobUpload, as sha256: String) async throws(BlobError) {
+        let path = path(of: sha256), staging = upload.stagingPath
+        do {
+            try await BlobIO.pool.runIfActive { try Self.moveIntoPlace(staging, to: path) }
+        } catch let error as BlobError {
+            upload.discard()
+            throw error
+        } catch {
+            upload.discard()
+            throw .io("\(error)")
+        }
+        upload.discard()
+    }
+
+    /// Renames the synced staging file to its final path and syncs the folder that names it (and
+    /// the folders above it that had to be created).
+    static func moveIntoPlace(_ staging: String, to final: String) throws(BlobError) {
+        let folder = (final as NSString).deletingLastPathComponent
+        let parent = (folder as NSString).deletingLastPathComponent
+        var created: [String] = []
+        for path in [parent, folder] where mkdir(path, 0o755) == 0 { created.append(path) }
+        guard rename(staging, final) == 0 else {
+            throw .io("cannot move the blob into place: \(String(cString: strerror(errno)))")
+        }
+        try fsyncDirectory(folder)
+        for path in created { try fsyncDirectory((path as NSString).deletingLastPathComponent) }
+    }
+
+    public func read(_ sha256: String, into sink: @Sendable ([UInt8]) async throws -> Void) async throws {
+        guard let handle = FileHandle(forReadingAtPath: path(of: sha256)) else { throw BlobError.missing(sha256) }
+        defer { try? handle.close() }
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            try await sink([UInt8](chunk))
+        }
+    }
+
+    public func size(of sha256: String) async throws -> Int? {
+        var info = stat()
+        guard stat(path(of: sha256), &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
+    public func localPath(_ sha256: String) -> String? { path(of: sha256) }
+
+    public func inventory() async throws -> [(name: String, modified: Date)] {
+        blobNames().map { name in
+            var info = stat()
+            let modified = stat(path(of: name), &info) == 0 ? Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec)) : Date()
+            return (name, modified)
+        }
+    }
+
+    public func sweepStaging() -> Int {
+        var removed = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/tmp")) ?? [] where unlink("\(root)/tmp/\(name)") == 0 {
+            removed += 1
+        }
+        return removed
+    }
+
+    public func ping() async throws {
+        guard access(root + "/tmp", W_OK) == 0 else { throw BlobError.io("the blob folder \(root) is not writable") }
+    }
+
+    /// Path of the blob named `sha256`.
+    public func path(of sha256: String) -> String {
+        let chars = Array(sha256)
+        return "\(root)/\(String(chars[0..<2]))/\(String(chars[2..<4]))/\(sha256)"
+    }
+
+    public func remove(_ sha256: String) async throws {
+        unlink(path(of: sha256))
+    }
+
+    /// Every blob name present.
+    public func blobNames() -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var names: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let components = relative.split(separator: "/")
+            if components.count == 3, components[0] != "tmp", components[2].count == 64 { names.append(String(components[2])) }
+        }
+        return names
+    }
+
+    static func fsyncDirectory(_ path: String) throws(BlobError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw BlobError.io("cannot open \(path) to sync it") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw BlobError.io("cannot sync \(path)") }
+    }
+}
+
+/// Threads that wait on the disk (fsync, rename) for blobs: more than the cores, since they mostly
+/// wait, and never the threads that judge uploads or serve requests.
+enum BlobIO {
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+}
+
+/// A new blob streamed to a local file while it is hashed; `seal()` syncs it. Whatever is not
+/// committed is removed by `discard()` (or when the object goes).
+public final class StagingFile: BlobUpload {
+    private let limit: Int
+    private let temporaryPath: String
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    private var finished = false
+    /// Bytes written so far.
+    public private(set) var byteCount = 0
+
+    /// Creates an empty staging file in `folder`.
+    public init(folder: String, limit: Int) throws(BlobError) {
+        self.limit = limit
+        temporaryPath = "\(folder)/\(UUID().uuidString)"
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw .io("cannot create \(temporaryPath): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { discard() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(BlobError) {
+        guard !finished else { throw .io("the blob is already finished") }
+        byteCount += bytes.count
+        if byteCount > limit {
+            discard()
+            throw .tooLarge(limit: limit)
+        }
+        hasher.update(bufferPointer: bytes)
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                discard()
+                throw .io("cannot write the blob: \(reason)")
+            }
+            offset += written
+        }
+    }
+
+    public var stagingPath: String { temporaryPath }
+
+    public func seal() throws(BlobError) -> String {
+        guard fsync(descriptor) == 0 else {
+            discard()
+            throw .io("cannot sync the blob")
+        }
+        close(descriptor)
+        descriptor = -1
+        return Identifiers.hex(hasher.finalize())
+    }
+
+    public func discard() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+        if !finished {
+            unlink(temporaryPath)
+            finished = true
+        }
+    }
+}
