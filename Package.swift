@@ -89,6 +89,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,6 +139,15 @@ let package = Package(
             path: "Tests/CraftedAudio",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ParloirTestServers",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ParloirTestServers",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AudioQCTests",
             dependencies: ["AudioQC", "Transcripts", "CraftedAudio"],
@@ -167,6 +177,7 @@ let package = Package(
                 "ParloirCore",
                 "AudioQC",
                 "CraftedAudio",
+                "ParloirTestServers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -180,6 +191,10 @@ let package = Package(
                 "ParloirStore",
                 "ParloirCore",
                 "AudioQC",
+                "Transcripts",
+                "ParloirTestServers",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -187,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ParloirCLITests",
-            dependencies: ["parloir"],
+            dependencies: ["parloir", "ParloirTestServers"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,10 +1,30 @@
 #!/usr/bin/env bash
 # Parloir's test command: installs what the tests use (libsndfile, FFTW, sox, tmux for the terminal
-# clients), then runs every test.
+# clients, PostgreSQL, a Python virtualenv for SeaweedFS), starts a throwaway PostgreSQL server and
+# a SeaweedFS S3 server on loopback, runs every test against them, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
+source scripts/lib/postgres.sh
+source scripts/lib/seaweedfs.sh
 ensure_swift
-ensure_packages pkg-config libsndfile1-dev libfftw3-dev zlib1g-dev sox tmux python3
+ensure_packages pkg-config libsndfile1-dev libfftw3-dev zlib1g-dev sox tmux python3 python3-venv postgresql curl
+
+servers="$(mktemp -d /tmp/parloir-test-servers.XXXXXX)"
+chmod 755 "$servers"
+cleanup() {
+    stop_seaweedfs || true
+    stop_postgres || true
+    rm -rf "$servers"
+}
+trap cleanup EXIT
+start_postgres "$servers/postgres"
+start_seaweedfs "$servers/s3"
+
 swift build --build-tests
 swift test
+# The service's own tests once more with the service on PostgreSQL and S3 (the store contract
+# and the replica tests above already ran on both engines).
+PARLOIR_TEST_SERVICE_ENGINE=postgres swift test --skip-build --filter ParloirServerTests
+# Last and alone, since it kills a replica and restarts PostgreSQL under the uploads.
+PARLOIR_TEST_FAULTS=1 swift test --skip-build --filter FaultTests

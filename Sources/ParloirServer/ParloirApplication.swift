@@ -104,7 +104,7 @@ public enum ParloirServer {
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
         router.middlewares.add(BearerTokenAuthenticator(store: store))
-        OperationsRoutes(metrics: metrics).register(on: router)
+        OperationsRoutes(metrics: metrics, store: store, blobs: blobs).register(on: router)
         let v1 = router.group("v1")
         CampaignRoutes(store: store).register(on: v1)
         MemberRoutes(store: store).register(on: v1)
@@ -156,7 +156,13 @@ struct CampaignLoader {
         }
         let spec = try CampaignSpec.parse(text)
         if let existing = try await store.campaign(named: spec.name) { return existing }
-        let campaign = try await store.createCampaign(id: Identifiers.make("cmp"), spec: spec, now: Date())
+        let campaign: Campaign
+        do {
+            campaign = try await store.createCampaign(id: Identifiers.make("cmp"), spec: spec, now: Date())
+        } catch CampaignStoreError.nameTaken {
+            // Another replica starting at the same time created it first (and imports its prompts).
+            return try await store.campaign(named: spec.name) ?? { throw CampaignStoreError.nameTaken(spec.name) }()
+        }
         let folder = (specPath as NSString).deletingLastPathComponent
         for file in spec.promptFiles {
             let path = (folder as NSString).appendingPathComponent(file)

@@ -25,7 +25,7 @@ public enum StoreFactory {
             return try SQLiteStore(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw StoreError.badURL("PostgreSQL is not built into this Parloir yet")
+            return try await PostgresStore.open(url: url, poolSize: poolSize, logger: logger)
         }
         throw StoreError.badURL("unknown database \"\(Self.redacted(url))\": use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB")
     }
@@ -34,7 +34,7 @@ public enum StoreFactory {
     /// blobs are not in a local folder.
     public static func openBlobs(url: String, stagingDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> any BlobStore {
         if url.hasPrefix("s3://") {
-            throw StoreError.badURL("S3 is not built into this Parloir yet")
+            return try await S3BlobStore.open(url: url, stagingDirectory: stagingDirectory, environment: environment)
         }
         let path = url.hasPrefix("folder:") ? String(url.dropFirst("folder:".count)) : url
         guard !path.isEmpty, !path.contains("://") else {

@@ -1,4 +1,5 @@
 import Foundation
+import ParloirTestServers
 import Testing
 
 /// `parloir export` end to end: the sample corpus uploaded to a running service, verified in
@@ -83,6 +84,15 @@ import Testing
         }
     }
 
+    /// The bytes of every clip of a Lhotse export, by file name.
+    static func clips(_ directory: String) throws -> [String: Data] {
+        var clips: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/audio") {
+            clips[name] = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/audio/\(name)"))
+        }
+        return clips
+    }
+
     static func folder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("parloir-export-\(UUID().uuidString)").path
     }
@@ -152,6 +162,46 @@ import Testing
         #expect(try fixture.local(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "8", "--force"]).status == 0)
         #expect(try Self.manifests(out)["parloir_supervisions_train.jsonl.gz"] != first["parloir_supervisions_train.jsonl.gz"])
         #expect(fixture.service.stop() == 0)
+    }
+
+    /// `parloir migrate` moves the whole history from the embedded store to PostgreSQL and S3, a
+    /// second run (as after an interruption) resumes where the first stopped, and the dataset
+    /// exported from the new engines, audio streamed from the bucket, is the one the data folder gives.
+    @Test(.enabled(if: TestServers.postgres != nil && TestServers.s3 != nil, "needs the test command's PostgreSQL and S3 servers"))
+    func theHistoryMovesToPostgreSQLAndS3AndExportsTheSameDataset() async throws {
+        let fixture = try await Fixture()
+        #expect(fixture.service.stop() == 0)
+        let directory = fixture.service.directory
+        let database = try await PostgresAdmin.createDatabase()
+        let bucket = TestServers.freshBucketURL()
+        let migrate = ["migrate", "--from", "sqlite:\(directory)/parloir.sqlite", "--from-blobs", directory + "/blobs",
+                       "--to", database, "--to-blobs", bucket, "--staging", directory + "/migrate-staging"]
+        let first = try AnalyzeCommandTests.run(migrate)
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output.contains("row counts match"), "\(first.output)")
+        // An interruption leaves some tables short: the next run copies what is missing and checks it all again.
+        let name = String(try #require(URLComponents(string: database)?.path.dropFirst()))
+        try await PostgresAdmin.execute("DELETE FROM review", database: name)
+        let reviews = try await PostgresAdmin.execute("SELECT COUNT(*)::text FROM review", database: name)
+        #expect(reviews == ["0"])
+        let second = try AnalyzeCommandTests.run(migrate)
+        #expect(second.status == 0, "\(second.error)")
+        let restored = try await PostgresAdmin.execute("SELECT COUNT(*)::text FROM review", database: name)
+        #expect(restored != ["0"], "the reviews deleted after the first run are copied again")
+        #expect(second.output.hasPrefix("Copied \(restored.first.flatMap { $0 } ?? "?") of"), "only the missing rows are written: \(second.output)")
+        #expect(second.output.contains(" 0 of "), "no audio is copied twice: \(second.output)")
+
+        let out = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(try fixture.local(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "7"]).status == 0)
+        let here = try Self.manifests(out), hereAudio = try Self.clips(out)
+        let moved = try fixture.export(["--format", "lhotse", "--out", out, "--status", "accepted", "--seed", "7", "--force",
+                                        "--database", database, "--blobs", bucket, "--data-dir", directory])
+        #expect(moved.status == 0, "\(moved.error)")
+        #expect(try Self.manifests(out).filter { $0.key != "README.md" } == here.filter { $0.key != "README.md" })
+        #expect(hereAudio.count == fixture.accepted - fixture.invalidated)
+        #expect(try Self.clips(out) == hereAudio, "every clip streamed from the bucket has the bytes of the data folder's")
+        try await PostgresAdmin.dropDatabase(url: database)
     }
 
     @Test func validatedExportsCarryTheVerifiedTranscripts() async throws {

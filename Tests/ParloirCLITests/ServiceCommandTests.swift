@@ -20,18 +20,26 @@ struct ServiceCommandTests {
         let process = Process()
         let directory: String
         let port: Int
-        let output = Pipe()
+        /// Where the service writes its standard output and error (a file: a pipe nobody reads
+        /// would stop the service once full).
+        let logPath: String
 
-        init(campaign: String? = nil) throws {
+        /// Starts `parloir serve` on a data folder of its own; `arguments` are more flags (a shared
+        /// database and bucket, for a replica). It is ready when it listens and, for the replica
+        /// that makes the first admin, when its token is written.
+        init(campaign: String? = nil, arguments: [String] = [], makesAdmin: Bool = true) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-cli-\(UUID().uuidString)").path
             port = ServiceCommandTests.freePort()
             process.executableURL = URL(fileURLWithPath: AnalyzeCommandTests.binary)
             process.arguments = ["serve", "--data-dir", directory, "--port", String(port), "--log-level", "warning"]
-                + (campaign.map { ["--campaign", $0] } ?? [])
-            process.standardOutput = output
-            process.standardError = output
+                + (campaign.map { ["--campaign", $0] } ?? []) + arguments
+            logPath = directory + ".log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            let log = FileHandle(forWritingAtPath: logPath)
+            process.standardOutput = log
+            process.standardError = log
             try process.run()
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory + "/admin.token") || !Self.listening(port) {
+            for _ in 0..<400 where (makesAdmin && !FileManager.default.fileExists(atPath: directory + "/admin.token")) || !Self.listening(port) {
                 usleep(50_000)
             }
         }
@@ -69,7 +77,7 @@ struct ServiceCommandTests {
     @Test func serveLoadsTheExampleCampaignAndExplainsHowToUpload() throws {
         let service = try RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
         let status = service.stop()
-        let banner = String(decoding: service.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let banner = (try? String(contentsOfFile: service.logPath, encoding: .utf8)) ?? ""
         #expect(status == 0, "SIGTERM stops the service cleanly")
         #expect(banner.contains("Campaign \"assistant-maison\": cmp-"))
         #expect(banner.contains("--data-binary @corpora/samples/clean_fr-fr_0.wav"))

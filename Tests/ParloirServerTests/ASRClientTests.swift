@@ -46,7 +46,7 @@ final class FakeTranscriptionServer: @unchecked Sendable {
 struct ASRClientTests {
     @Test func acceptedTakesAreTranscribedWithRetriesAndNothingIsLostAcrossARestart() async throws {
         let fake = FakeTranscriptionServer(failures: 1)
-        let asrPort = Int.random(in: 40_000...59_000)
+        let asrPort = RawSocket.freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-asr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = ServerConfiguration(dataDirectory: directory, port: 0, logLevel: .error,
@@ -64,7 +64,7 @@ struct ASRClientTests {
             try await Task.sleep(for: .milliseconds(400))
             return try #require(take["recording_id"] as? String)
         }
-        let store = try SQLiteStore(path: directory + "/parloir.sqlite")
+        let store = try await StoreFactory.openStore(url: StoreFactory.defaultDatabaseURL(dataDirectory: directory))
         let waiting = try await store.pendingTranscriptions(engine: "whisper-test", now: Date().addingTimeInterval(3600), maxAttempts: 8, limit: 10)
         #expect(waiting.map(\.id) == [recordingID])
 
@@ -76,8 +76,8 @@ struct ASRClientTests {
             group.addTask { try await fakeApp.runService() }
             try await Task.sleep(for: .milliseconds(300))
             try await second.test(.live) { _ in
-                // Backoff after a failure is 2 s, then 4 s: wait for the answer.
-                for _ in 0..<100 {
+                // Backoff after a failure is 2 s, then 4 s: wait for the answer (longer on a loaded machine).
+                for _ in 0..<300 {
                     if try await store.pendingTranscriptions(engine: "whisper-test", now: Date().addingTimeInterval(3600), maxAttempts: 8, limit: 10).isEmpty { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }

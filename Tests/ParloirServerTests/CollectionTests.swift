@@ -26,7 +26,7 @@ struct CollectionTests {
             let prompt = try #require(answer["prompt"] as? [String: Any])
             #expect((prompt["text"] as? String)?.isEmpty == false)
         }
-        let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
+        let store = try await service.openStore()
         let campaign = try #require(try await store.campaign(named: "assistant-maison"))
         let lines = try String(contentsOfFile: TestService.root.appendingPathComponent("prompts/assistant-maison/prompts.tsv").path, encoding: .utf8)
             .split(separator: "\n").filter { !$0.hasPrefix("#") }
@@ -224,9 +224,9 @@ struct CollectionTests {
             let me = try await session.request(.get, "/v1/me", token: worker.token)
             #expect((me["takes"] as? [String: Int])?.values.reduce(0, +) == 0)
         }
-        let blobs = try FolderBlobStore(root: service.directory + "/blobs")
-        #expect(blobs.blobNames().isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: service.directory + "/blobs/tmp").isEmpty)
+        let blobs = try await service.openBlobs()
+        #expect(try await blobs.inventory().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: service.stagingDirectory).isEmpty)
     }
 
     @Test func duplicateAudioIsRefusedWithAFrenchHint() async throws {
@@ -270,7 +270,7 @@ struct CollectionTests {
         try await service.run { session in
             let campaignID = try await session.smallCampaign(prompts: Self.prompts)
             let worker = try await session.addWorker()
-            let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
+            let store = try await service.openStore()
             let campaign = try #require(try await store.campaign(id: campaignID))
             let old = try #require(try await store.assign(AssignmentGate(campaign: campaign, worker: Member(id: worker.id, role: .worker, profile: WorkerProfile(), createdAt: Date()), noise: nil), now: Date(timeIntervalSinceNow: -7200), id: "asg-old"))
             let answer = try await session.upload(old.assignment.id, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"))

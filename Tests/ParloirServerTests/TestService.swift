@@ -6,6 +6,8 @@ import Logging
 import NIOCore
 import ParloirCore
 import ParloirServer
+import ParloirStore
+import ParloirTestServers
 import Testing
 
 /// A real Parloir server on a temporary data directory, driven over HTTP on loopback.
@@ -18,18 +20,55 @@ struct TestService {
     var maxUploadBytes = 20 << 20
     /// Analysis threads, queue and longest wait, when a test needs other than the server's defaults.
     var analysis: (threads: Int, queue: Int, wait: Duration)?
+    /// The database and blob store: the embedded default (nil), or, when the test command asks
+    /// for it (`PARLOIR_TEST_SERVICE_ENGINE=postgres`), a database of its own on the PostgreSQL
+    /// test server and a prefix of its own in the S3 test bucket.
+    let databaseURL: String?
+    let blobsURL: String?
 
     init(maxUploadBytes: Int = 20 << 20) {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
         self.maxUploadBytes = maxUploadBytes
+        if TestServers.serviceOnPostgres {
+            databaseURL = try? PostgresAdmin.url(database: "parloir_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+            blobsURL = TestServers.freshBucketURL()
+        } else {
+            databaseURL = nil
+            blobsURL = nil
+        }
     }
+
+    /// Whether the service runs on the embedded store (SQLite and a blob folder).
+    var isEmbedded: Bool { databaseURL == nil }
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: directory) }
 
+    /// Another handle on the service's database (a second replica's view of it).
+    func openStore() async throws -> any ParloirStore {
+        try await StoreFactory.openStore(url: databaseURL ?? StoreFactory.defaultDatabaseURL(dataDirectory: directory), poolSize: 4)
+    }
+
+    /// The service's blob store.
+    func openBlobs() async throws -> any BlobStore {
+        try await StoreFactory.openBlobs(url: blobsURL ?? StoreFactory.defaultBlobsURL(dataDirectory: directory), stagingDirectory: directory + "/staging")
+    }
+
+    /// Where uploads are staged while they arrive.
+    var stagingDirectory: String { isEmbedded ? directory + "/blobs/tmp" : directory + "/staging" }
+
+    /// Creates the PostgreSQL database on first use.
+    private func prepareDatabase() async throws {
+        guard let databaseURL, let name = URLComponents(string: databaseURL)?.path.dropFirst() else { return }
+        let exists = try await PostgresAdmin.execute("SELECT 1 FROM pg_database WHERE datname = '\(name)'")
+        if exists.isEmpty { try await PostgresAdmin.execute("CREATE DATABASE \(name)") }
+    }
+
     /// Starts the server (with the example campaign loaded when asked) and runs `body` against it.
     func run<Value: Sendable>(loadExample: Bool = false, _ body: @Sendable (Session) async throws -> Value) async throws -> Value {
+        try await prepareDatabase()
         var configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
-                                                campaignFiles: loadExample ? [Self.exampleCampaign] : [], logLevel: .error)
+                                                campaignFiles: loadExample ? [Self.exampleCampaign] : [], logLevel: .error,
+                                                databaseURL: databaseURL, blobsURL: blobsURL, databasePoolSize: 8)
         if let analysis {
             configuration.analysisThreads = analysis.threads
             configuration.analysisQueue = analysis.queue
@@ -39,6 +78,31 @@ struct TestService {
         let token = try String(contentsOfFile: startup.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return try await application.test(.live) { client in
             try await body(Session(client: client, adminToken: token, startup: startup))
+        }
+    }
+
+    /// Starts `count` replicas of the server on the same database and blob store (each its own
+    /// application, port and pools, as separate processes would be) and runs `body` with a session
+    /// on each.
+    func runReplicas<Value: Sendable>(_ count: Int, _ body: @escaping @Sendable ([Session]) async throws -> Value) async throws -> Value {
+        try await prepareDatabase()
+        var applications: [(any ApplicationProtocol, ParloirServer.Startup)] = []
+        for _ in 0..<count {
+            let configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
+                                                    logLevel: .error, databaseURL: databaseURL, blobsURL: blobsURL, databasePoolSize: 8)
+            let (application, startup) = try await ParloirServer.makeApplication(configuration)
+            applications.append((application, startup))
+        }
+        let token = try String(contentsOfFile: directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await Self.nest(applications[...], token: token, sessions: [], body)
+    }
+
+    private static func nest<Value: Sendable>(_ rest: ArraySlice<(any ApplicationProtocol, ParloirServer.Startup)>, token: String, sessions: [Session],
+                                              _ body: @escaping @Sendable ([Session]) async throws -> Value) async throws -> Value {
+        guard let (application, startup) = rest.first else { return try await body(sessions) }
+        let remaining = rest.dropFirst()
+        return try await application.test(.live) { client in
+            try await nest(remaining, token: token, sessions: sessions + [Session(client: client, adminToken: token, startup: startup)], body)
         }
     }
 

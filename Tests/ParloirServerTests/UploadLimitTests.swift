@@ -98,8 +98,8 @@ struct UploadLimitTests {
         var service = TestService()
         service.analysis = (threads: 1, queue: 1, wait: .milliseconds(300))
         defer { service.cleanUp() }
-        let blobs = try FolderBlobStore(root: service.directory + "/blobs")
-        try await service.run { session in
+        let stores = service
+                try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts, speakers: 30)
             let noise = CraftedAudio.noiseWAV(seconds: 15, sampleRate: 192_000)
             let first = try await session.addWorker()
@@ -145,8 +145,8 @@ struct UploadLimitTests {
             #expect(!health.isEmpty && health.allSatisfy { $0 == 200 }, "\(health)")
 
             // Nothing of a refused upload was kept: no blob, no temporary file, no take.
-            #expect(blobs.blobNames().count == judged)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp").isEmpty)
+            #expect(try await stores.openBlobs().inventory().count == judged)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: stores.stagingDirectory).isEmpty)
             for upload in refused {
                 let me = try await session.request(.get, "/v1/me", token: upload.token)
                 #expect((me["takes"] as? [String: Int])?.values.reduce(0, +) == 0)
@@ -162,7 +162,7 @@ struct UploadLimitTests {
                 let retry = try await session.upload(upload.assignment, token: upload.token, audio: upload.audio)
                 #expect(retry.status == 201 && retry["take"] as? Int == 1, "\(String(decoding: retry.body, as: UTF8.self))")
             }
-            #expect(blobs.blobNames().count == judged + refused.count)
+            #expect(try await stores.openBlobs().inventory().count == judged + refused.count)
         }
     }
 
@@ -191,8 +191,7 @@ struct UploadLimitTests {
     @Test func sameAudioOnAnotherAssignmentIs409DuplicateAndKeepsNothing() async throws {
         let service = TestService()
         defer { service.cleanUp() }
-        let blobs = try FolderBlobStore(root: service.directory + "/blobs")
-        try await service.run { session in
+                try await service.run { session in
             let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts)
             let audio = try TestService.sample("clean_fr-fr_0.wav")
             let first = try await session.addWorker()
@@ -206,7 +205,7 @@ struct UploadLimitTests {
             #expect(copy.status == 409 && copy.errorCode == "duplicate")
             #expect(((copy.json["error"] as? [String: Any])?["hint_fr"] as? String)?.contains("déjà été envoyé") == true)
 
-            #expect(blobs.blobNames().count == 1)
+            #expect(try await service.openBlobs().inventory().count == 1)
             let me = try await session.request(.get, "/v1/me", token: second.token)
             #expect((me["takes"] as? [String: Int])?.values.reduce(0, +) == 0)
             let metrics = try await session.metrics()

@@ -73,7 +73,7 @@ struct VerificationLoopTests {
             let recording = try #require(take["recording_id"] as? String)
             _ = try await session.json(.post, "/v1/recordings/\(recording)/asr", token: asr.token, ["engine": "e", "text": "quel temps fera-t-il demain à lyon"])
 
-            let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
+            let store = try await service.openStore()
             let claimed = try #require(try await store.claimTask(verifierID: first.id, now: Date(), lease: 600, taskID: "unused"))
             let later = Date().addingTimeInterval(601)
             await #expect(throws: VerificationError.leaseLost) {

@@ -19,7 +19,7 @@ struct VerifierMeasureTests {
                 let take = try await session.upload(assignment, token: worker.token, audio: try TestService.sample(sample))
                 recordings.append(try #require(take["recording_id"] as? String))
             }
-            let store = try SQLiteStore(path: service.directory + "/parloir.sqlite")
+            let store = try await service.openStore()
             let policy = SamplingPolicy()
             // The second take gets a double review for sure.
             _ = try await store.saveTranscript(recordingID: recordings[1], engine: "e", text: "quel temps fera-t-il demain à lyon",

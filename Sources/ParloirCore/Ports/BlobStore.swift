@@ -18,8 +18,10 @@ public protocol BlobStore: Sendable {
     func localPath(_ sha256: String) -> String?
     /// Deletes a blob.
     func remove(_ sha256: String) async throws
-    /// Every blob stored, with when it was written.
-    func inventory() async throws -> [(name: String, modified: Date)]
+    /// The name of every blob stored.
+    func inventory() async throws -> [String]
+    /// When the blob was written, or nil when there is no such blob.
+    func modified(_ sha256: String) async throws -> Date?
     /// Removes staging files left by uploads that never finished (at start, before serving).
     func sweepStaging() -> Int
     /// Throws when the store cannot answer (for `/readyz`).
@@ -57,8 +59,11 @@ extension BlobStore {
     /// another replica may have stored its blob and not yet committed its take); returns how many went.
     public func sweepOrphans(referenced: Set<String>, olderThan grace: TimeInterval, now: Date = Date()) async throws -> Int {
         var removed = 0
-        for blob in try await inventory() where !referenced.contains(blob.name) && now.timeIntervalSince(blob.modified) >= grace {
-            try await remove(blob.name)
+        for name in try await inventory() where !referenced.contains(name) {
+            if grace > 0 {
+                guard let modified = try await modified(name), now.timeIntervalSince(modified) >= grace else { continue }
+            }
+            try await remove(name)
             removed += 1
         }
         return removed

@@ -70,12 +70,12 @@ public struct FolderBlobStore: BlobStore {
 
     public func localPath(_ sha256: String) -> String? { path(of: sha256) }
 
-    public func inventory() async throws -> [(name: String, modified: Date)] {
-        blobNames().map { name in
-            var info = stat()
-            let modified = stat(path(of: name), &info) == 0 ? Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec)) : Date()
-            return (name, modified)
-        }
+    public func inventory() async throws -> [String] { blobNames() }
+
+    public func modified(_ sha256: String) async throws -> Date? {
+        var info = stat()
+        guard stat(path(of: sha256), &info) == 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
     }
 
     public func sweepStaging() -> Int {
