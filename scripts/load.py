@@ -9,7 +9,12 @@ answer. Prints uploads per second, upload latency percentiles, and checks afterw
 every acknowledged take is in the store (the workers' take counts).
 
 Usage: python3 scripts/load.py [--clients 16] [--seconds 20] [--warmup 3]
+                              [--database URL --blobs URL --replicas N]
 (after `swift build -c release`; needs sox for the test clip)
+
+With --database and --blobs (PostgreSQL and S3, the AWS_* variables set), N replicas run on
+them behind HAProxy (deploy/haproxy.cfg) and the clients talk to the balancer;
+scripts/load_cluster.sh starts the servers and runs 1, 2 and 4 replicas.
 """
 import argparse
 import asyncio
@@ -110,17 +115,28 @@ async def run(args):
     if not os.path.exists(PARLOIR):
         sys.exit("build first: swift build -c release")
     directory = tempfile.mkdtemp(prefix="parloir-load-")
-    port = free_port()
-    server = subprocess.Popen([PARLOIR, "serve", "--data-dir", os.path.join(directory, "data"), "--port", str(port),
-                               "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shared = ["--database", args.database, "--blobs", args.blobs] if args.database else []
+    processes = []
+    ports = []
+    for index in range(args.replicas):
+        ports.append(free_port())
+        processes.append(subprocess.Popen([PARLOIR, "serve", "--data-dir", os.path.join(directory, f"data{index}"), "--port", str(ports[-1]),
+                                           "--log-level", "warning"] + shared, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(ports[-1])
+    port = ports[0]
+    if args.database:
+        port = free_port()
+        config = os.path.join(directory, "haproxy.cfg")
+        with open(os.path.join(ROOT, "deploy", "haproxy.cfg")) as f:
+            text = f.read()
+        with open(config, "w") as f:
+            f.write(text + "".join(f"    server replica-{i} 127.0.0.1:{p} check\n" for i, p in enumerate(ports)))
+        processes.append(subprocess.Popen(["haproxy", "-f", config], env=dict(os.environ, PARLOIR_LB_BIND=f"127.0.0.1:{port}"),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(port)
+        await asyncio.sleep(2.5)  # the balancer's first health checks
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                await asyncio.sleep(0.1)
-        admin = open(os.path.join(directory, "data", "admin.token")).read().strip()
+        admin = open(os.path.join(directory, "data0", "admin.token")).read().strip()
         setup = Connection(port)
         spec = ("name: charge\npurpose: Des enregistrements pour mesurer la tenue en charge de Parloir.\n"
                 "speakers_per_prompt: 1000\npiece_rate_cents: 12\n").encode()
@@ -151,7 +167,8 @@ async def run(args):
         def pct(p):
             return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000 if latencies else float("nan")
 
-        print(f"{args.clients} concurrent clients, {len(clip) / 1000:.0f} KB five-second 16 kHz WAVs, {args.seconds} s measured after {args.warmup} s warm-up:")
+        where = f"{args.replicas} replica(s) on PostgreSQL and S3 behind HAProxy" if args.database else "SQLite and a blob folder"
+        print(f"{where}: {args.clients} concurrent clients, {len(clip) / 1000:.0f} KB five-second 16 kHz WAVs, {args.seconds} s measured after {args.warmup} s warm-up:")
         print(f"  uploads judged and committed: {measured} in {args.seconds} s = {measured / args.seconds:.0f} uploads/s (target >= 300)")
         print(f"  upload latency ms: p50 {pct(50):.1f}  p90 {pct(90):.1f}  p99 {pct(99):.1f}  max {pct(100):.1f}  (target p99 <= 100)")
         print(f"  errors: {len(results['errors'])}" + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
@@ -161,9 +178,20 @@ async def run(args):
             stored += sum(json.loads(body)["takes"].values())
         print(f"  acknowledged takes: {results['acknowledged']}; takes in the store: {stored}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def wait_for(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"nothing listens on port {port}")
 
 
 def main():
@@ -171,6 +199,9 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--database", help="postgres://… shared by the replicas (default: each its own SQLite)")
+    parser.add_argument("--blobs", help="s3://BUCKET/PREFIX shared by the replicas")
+    parser.add_argument("--replicas", type=int, default=1)
     asyncio.run(run(parser.parse_args()))
 
 

@@ -7,6 +7,7 @@ import NIOCore
 import ParloirCore
 import ParloirServer
 import ParloirStore
+import ParloirTestServers
 import Testing
 
 /// A local transcription server speaking the OpenAI protocol: multipart `file`, `model`,
@@ -46,7 +47,7 @@ final class FakeTranscriptionServer: @unchecked Sendable {
 struct ASRClientTests {
     @Test func acceptedTakesAreTranscribedWithRetriesAndNothingIsLostAcrossARestart() async throws {
         let fake = FakeTranscriptionServer(failures: 1)
-        let asrPort = RawSocket.freePort()
+        let asrPort = TestServers.freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-asr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = ServerConfiguration(dataDirectory: directory, port: 0, logLevel: .error,

@@ -129,4 +129,14 @@ import Testing
             #expect((me["takes"] as? [String: Int])?.values.reduce(0, +) == 1)
         }
     }
+
+    @Test func readinessNamesBothStores() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let ready = try await session.request(.get, "/readyz", token: nil)
+            #expect(ready.status == 200)
+            #expect(ready["status"] as? String == "ready" && ready["database"] as? String == "ok" && ready["blobs"] as? String == "ok")
+        }
+    }
 }

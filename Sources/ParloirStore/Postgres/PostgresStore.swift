@@ -388,17 +388,6 @@ public final class PostgresStore: ParloirStore {
     }
 }
 
-/// Campaigns by id, shared by the store's callers.
-private final class CampaignCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var campaigns: [String: Campaign] = [:]
-
-    subscript(id: String) -> Campaign? {
-        get { lock.withLock { campaigns[id] } }
-        set { lock.withLock { campaigns[id] = newValue } }
-    }
-}
-
 /// What ends first in `withConnection`: the work on the leased connection, or the timer that
 /// found the lease already made.
 private enum LeaseOutcome<T: Sendable>: Sendable {

@@ -298,9 +298,7 @@ extension SQLiteStore {
 
     /// Rows of reviews with what is needed to compare them: the verifier's effective transcript
     /// (their correction, or the prompt when it matched), the gold answer, the review kind.
-    public func reviewComparisons(campaignID: String? = nil) async throws -> (gold: [(verifier: String, right: Bool, transcript: String?, goldTranscript: String?)],
-                                                     doubles: [(recording: String, verifier: String, usable: Bool, transcript: String?)],
-                                                     reviews: [String: Int]) {
+    func reviewComparisons(campaignID: String? = nil) async throws -> ReviewComparisons {
         try await read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT verifier_id, COUNT(*) AS n FROM review GROUP BY verifier_id") {
@@ -311,11 +309,11 @@ extension SQLiteStore {
                        COALESCE(g.transcript, p.text) AS gold_said
                 FROM review v JOIN task t ON t.id = v.task_id JOIN gold g ON g.recording_id = v.recording_id
                 JOIN recording r ON r.id = v.recording_id JOIN prompt p ON p.id = r.prompt_id WHERE t.kind = 'gold'
-                """).map { row -> (String, Bool, String?, String?) in
+                """).map { row -> ReviewComparisons.GoldReview in
                 let verdict: String = row["verdict"], goldVerdict: String = row["gold_verdict"]
                 let usable = verdict != "unusable", goldUsable = goldVerdict != "unusable"
-                return (row["verifier_id"], usable == goldUsable && (verdict == goldVerdict || !usable),
-                        usable ? row["said"] : nil, goldUsable ? row["gold_said"] : nil)
+                return ReviewComparisons.GoldReview(verifier: row["verifier_id"], right: usable == goldUsable && (verdict == goldVerdict || !usable),
+                                                    transcript: usable ? row["said"] : nil, goldTranscript: goldUsable ? row["gold_said"] : nil)
             }
             let doubles = try Row.fetchAll(db, sql: """
                 SELECT v.recording_id, v.verifier_id, v.verdict, COALESCE(v.transcript, p.text) AS said
@@ -324,64 +322,25 @@ extension SQLiteStore {
                     SELECT v2.recording_id FROM review v2 JOIN task t2 ON t2.id = v2.task_id
                     WHERE t2.kind NOT IN ('appeal', 'gold') GROUP BY v2.recording_id HAVING COUNT(*) >= 2)
                 ORDER BY v.recording_id, v.created_at
-                """, arguments: ["campaign": campaignID]).map { row -> (String, String, Bool, String?) in
+                """, arguments: ["campaign": campaignID]).map { row -> ReviewComparisons.DoubleReview in
                 let usable = (row["verdict"] as String) != "unusable"
-                return (row["recording_id"], row["verifier_id"], usable, usable ? row["said"] : nil)
+                return ReviewComparisons.DoubleReview(recording: row["recording_id"], verifier: row["verifier_id"], usable: usable,
+                                                      transcript: usable ? row["said"] : nil)
             }
-            return (gold, doubles, counts)
+            return ReviewComparisons(gold: gold, doubles: doubles, reviews: counts)
         }
     }
 }
 
 extension SQLiteStore {
     public func verifierStatistics() async throws -> [VerifierStatistics] {
-        let (gold, doubles, counts) = try await reviewComparisons()
-        var statistics: [String: VerifierStatistics] = [:]
-        func entry(_ id: String) -> VerifierStatistics {
-            statistics[id] ?? VerifierStatistics(verifierID: id, reviews: counts[id] ?? 0, goldItems: 0, goldVerdictsRight: 0,
-                                                 goldMeanWER: nil, doubleReviews: 0, doubleAgreements: 0, doubleMeanWER: nil)
-        }
-        var goldWERs: [String: [Double]] = [:]
-        for item in gold {
-            var stats = entry(item.verifier)
-            stats.goldItems += 1
-            if item.right { stats.goldVerdictsRight += 1 }
-            if let said = item.transcript, let expected = item.goldTranscript {
-                goldWERs[item.verifier, default: []].append(ErrorRates(reference: expected, hypothesis: said).wer)
-            }
-            statistics[item.verifier] = stats
-        }
-        var doubleWERs: [String: [Double]] = [:]
-        for pair in Dictionary(grouping: doubles, by: \.recording).values where pair.count >= 2 {
-            let a = pair[0], b = pair[1]
-            let agree = a.usable == b.usable
-            let wer = a.transcript.flatMap { first in b.transcript.map { ErrorRates(reference: first, hypothesis: $0).wer } }
-            for verifier in [a.verifier, b.verifier] {
-                var stats = entry(verifier)
-                stats.doubleReviews += 1
-                if agree { stats.doubleAgreements += 1 }
-                if let wer { doubleWERs[verifier, default: []].append(wer) }
-                statistics[verifier] = stats
-            }
-        }
-        for id in counts.keys where statistics[id] == nil { statistics[id] = entry(id) }
-        return statistics.values.map { stats in
-            var stats = stats
-            if let values = goldWERs[stats.verifierID], !values.isEmpty { stats.goldMeanWER = values.reduce(0, +) / Double(values.count) }
-            if let values = doubleWERs[stats.verifierID], !values.isEmpty { stats.doubleMeanWER = values.reduce(0, +) / Double(values.count) }
-            return stats
-        }.sorted { $0.verifierID < $1.verifierID }
+        try await reviewComparisons().verifierStatistics()
     }
 }
 
 extension SQLiteStore {
     /// Mean WER between the two reviewers' transcripts on the campaign's double reviews that both found usable.
     public func doubleReviewWER(campaignID: String) async throws -> Double? {
-        let doubles = try await reviewComparisons(campaignID: campaignID).doubles
-        let wers = Dictionary(grouping: doubles, by: \.recording).values.compactMap { pair -> Double? in
-            guard pair.count >= 2, let first = pair[0].transcript, let second = pair[1].transcript else { return nil }
-            return ErrorRates(reference: first, hypothesis: second).wer
-        }
-        return wers.isEmpty ? nil : wers.reduce(0, +) / Double(wers.count)
+        try await reviewComparisons(campaignID: campaignID).doubleReviewWER()
     }
 }

@@ -362,14 +362,3 @@ public final class SQLiteStore: ParloirStore {
         try await pool.read { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(byte_count), 0) FROM recording")) ?? 0 }
     }
 }
-
-/// Campaigns by id, shared by the store's callers.
-private final class CampaignCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var campaigns: [String: Campaign] = [:]
-
-    subscript(id: String) -> Campaign? {
-        get { lock.withLock { campaigns[id] } }
-        set { lock.withLock { campaigns[id] = newValue } }
-    }
-}
