@@ -169,12 +169,13 @@ async def run(args):
 
         where = f"{args.replicas} replica(s) on PostgreSQL and S3 behind HAProxy" if args.database else "SQLite and a blob folder"
         print(f"{where}: {args.clients} concurrent clients, {len(clip) / 1000:.0f} KB five-second 16 kHz WAVs, {args.seconds} s measured after {args.warmup} s warm-up:")
-        print(f"  uploads judged and committed: {measured} in {args.seconds} s = {measured / args.seconds:.0f} uploads/s (target >= 300)")
-        print(f"  upload latency ms: p50 {pct(50):.1f}  p90 {pct(90):.1f}  p99 {pct(99):.1f}  max {pct(100):.1f}  (target p99 <= 100)")
+        print(f"  uploads judged and committed: {measured} in {args.seconds} s = {measured / args.seconds:.0f} uploads/s" + ("" if args.database else " (target >= 300)"))
+        print(f"  upload latency ms: p50 {pct(50):.1f}  p90 {pct(90):.1f}  p99 {pct(99):.1f}  max {pct(100):.1f}" + ("" if args.database else "  (target p99 <= 100)"))
         print(f"  errors: {len(results['errors'])}" + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
         stored = 0
+        check = Connection(port)  # the setup connection has been idle longer than a balancer keeps it
         for token in tokens:
-            _, body = await setup.request("GET", "/v1/me", token)
+            _, body = await check.request("GET", "/v1/me", token)
             stored += sum(json.loads(body)["takes"].values())
         print(f"  acknowledged takes: {results['acknowledged']}; takes in the store: {stored}")
     finally:
