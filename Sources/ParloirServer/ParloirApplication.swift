@@ -36,12 +36,15 @@ public struct ServerConfiguration: Sendable {
     /// How old an unreferenced blob must be before a sweep removes it when the store is shared by
     /// replicas (an upload elsewhere may have stored its audio and not yet committed its take).
     public var orphanGrace: TimeInterval
+    /// How often a replica (one at a time, leased through the database) sweeps unreferenced blobs.
+    public var orphanSweepInterval: Duration
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
                 campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil,
                 analysisThreads: Int = ProcessInfo.processInfo.activeProcessorCount, analysisQueue: Int = 64,
                 analysisWait: Duration = .seconds(10), databaseURL: String? = nil, blobsURL: String? = nil,
-                databasePoolSize: Int = 16, orphanGrace: TimeInterval = 900) {
+                databasePoolSize: Int = 16, orphanGrace: TimeInterval = 900, orphanSweepInterval: Duration = .seconds(600)) {
+        self.orphanSweepInterval = orphanSweepInterval
         self.databaseURL = databaseURL
         self.blobsURL = blobsURL
         self.databasePoolSize = databasePoolSize
@@ -115,7 +118,9 @@ public enum ParloirServer {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),
-            services: [MaintenanceService(store: store, logger: logger)]
+            services: [MaintenanceService(store: store, logger: logger),
+                       OrphanSweepService(store: store, blobs: blobs, holder: Identifiers.make("replica"),
+                                          interval: configuration.orphanSweepInterval, grace: configuration.orphanGrace, logger: logger)]
                 + (configuration.asr.map { [ASRClientService(configuration: $0, store: store, blobs: blobs, logger: logger)] } ?? []),
             logger: logger
         )
@@ -195,5 +200,37 @@ struct MaintenanceService: Service {
             }
         }
         try? await store.close()
+    }
+}
+
+/// Removes blobs no take refers to, every `interval`, on one replica at a time: the replica that
+/// holds the database's lease on the job. A replica that dies mid-sweep leaves its lease to run
+/// out, and the next one takes the job over.
+struct OrphanSweepService: Service {
+    let store: any ParloirStore
+    let blobs: any BlobStore
+    /// This replica's name in the lease.
+    let holder: String
+    let interval: Duration
+    /// How old an unreferenced blob must be (an upload elsewhere may be about to commit it).
+    let grace: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                break
+            }
+            do {
+                guard try await store.acquireLease(job: "orphan-sweep", holder: holder, now: Date(), duration: seconds) else { continue }
+                let removed = try await blobs.sweepOrphans(referenced: try await store.referencedBlobs(), olderThan: grace)
+                if removed > 0 { logger.notice("swept unreferenced blobs", metadata: ["removed": "\(removed)"]) }
+            } catch {
+                logger.warning("orphan sweep failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }

@@ -139,4 +139,32 @@ import Testing
             #expect(ready["status"] as? String == "ready" && ready["database"] as? String == "ok" && ready["blobs"] as? String == "ok")
         }
     }
+
+    @Test func oneReplicaAtATimeSweepsBlobsNoTakeRefersTo() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        let stores = service
+        try await service.runReplicas(2, orphanSweep: (.milliseconds(200), 0.5)) { replicas in
+            let campaign = try await replicas[0].smallCampaign(prompts: CollectionTests.prompts)
+            let worker = try await replicas[0].addWorker()
+            let take = try await replicas[1].record("clean_fr-fr_0.wav", campaign: campaign, token: worker.token)
+            let recordingID = try #require(take["recording_id"] as? String)
+            let kept = try #require(try await stores.openStore().recording(id: recordingID))
+            // A blob stored by an upload whose take never committed (a replica died in between).
+            let blobs = try await stores.openBlobs()
+            let orphan = try Self.variant(7)
+            let upload = try blobs.makeUpload(limit: 1 << 20)
+            try orphan.withUnsafeBytes { try upload.write($0) }
+            let name = try upload.seal()
+            try await blobs.commit(upload, as: name)
+            #expect(try await blobs.size(of: name) == orphan.count)
+            var gone = false
+            for _ in 0..<50 where !gone {
+                try await Task.sleep(for: .milliseconds(200))
+                gone = try await blobs.size(of: name) == nil
+            }
+            #expect(gone, "the unreferenced blob is swept once older than the grace period")
+            #expect(try await blobs.size(of: kept.sha256) == kept.byteCount, "a take's blob is never swept")
+        }
+    }
 }

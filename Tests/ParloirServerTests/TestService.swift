@@ -84,12 +84,17 @@ struct TestService {
     /// Starts `count` replicas of the server on the same database and blob store (each its own
     /// application, port and pools, as separate processes would be) and runs `body` with a session
     /// on each.
-    func runReplicas<Value: Sendable>(_ count: Int, _ body: @escaping @Sendable ([Session]) async throws -> Value) async throws -> Value {
+    func runReplicas<Value: Sendable>(_ count: Int, orphanSweep: (interval: Duration, grace: TimeInterval)? = nil,
+                                      _ body: @escaping @Sendable ([Session]) async throws -> Value) async throws -> Value {
         try await prepareDatabase()
         var applications: [(any ApplicationProtocol, ParloirServer.Startup)] = []
         for _ in 0..<count {
-            let configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
+            var configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
                                                     logLevel: .error, databaseURL: databaseURL, blobsURL: blobsURL, databasePoolSize: 8)
+            if let orphanSweep {
+                configuration.orphanSweepInterval = orphanSweep.interval
+                configuration.orphanGrace = orphanSweep.grace
+            }
             let (application, startup) = try await ParloirServer.makeApplication(configuration)
             applications.append((application, startup))
         }

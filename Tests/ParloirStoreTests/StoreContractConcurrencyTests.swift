@@ -221,3 +221,26 @@ final class Countdown: @unchecked Sendable {
 
     var done: Bool { lock.withLock { left == 0 } }
 }
+
+extension StoreContractTests {
+    @Test(arguments: Engine.available)
+    func aJobLeaseHasOneHolderAtATimeAndPassesOnWhenItRunsOut(engine: Engine) async throws {
+        try await withStores(engine, replicas: 2) { stores, _ in
+            let t0 = Fixture.t0
+            // Eight replicas asking at once: exactly one holds the lease.
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 {
+                    group.addTask { try await stores[index % 2].acquireLease(job: "orphan-sweep", holder: "r\(index)", now: t0, duration: 60) }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(winners == 1)
+            #expect(try await stores[0].acquireLease(job: "orphan-sweep", holder: "late", now: t0.addingTimeInterval(30), duration: 60) == false)
+            #expect(try await stores[1].acquireLease(job: "another-job", holder: "late", now: t0.addingTimeInterval(30), duration: 60))
+            // Once it runs out, another replica takes it over, and the holder renews its own.
+            #expect(try await stores[1].acquireLease(job: "orphan-sweep", holder: "late", now: t0.addingTimeInterval(61), duration: 60))
+            #expect(try await stores[0].acquireLease(job: "orphan-sweep", holder: "late", now: t0.addingTimeInterval(90), duration: 60))
+            #expect(try await stores[0].acquireLease(job: "orphan-sweep", holder: "r0", now: t0.addingTimeInterval(90), duration: 60) == false)
+        }
+    }
+}

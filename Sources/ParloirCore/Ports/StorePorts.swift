@@ -82,9 +82,20 @@ public protocol StoreLifecycle: Sendable {
     var displayName: String { get }
 }
 
+/// Background jobs that one replica at a time runs (the orphan-blob sweep), leased through the
+/// database so that no job runs twice and a dead replica's job is taken over once its lease ends.
+public protocol JobLeases: Sendable {
+    /// Gives `holder` the lease on `job` until `now + duration` when nobody holds it, its lease
+    /// ran out, or `holder` holds it already (a renewal); true when `holder` holds it now.
+    ///
+    /// Atomic primitive: conditional upsert. Whichever replicas ask at once, at most one holds a
+    /// live lease.
+    func acquireLease(job: String, holder: String, now: Date, duration: TimeInterval) async throws -> Bool
+}
+
 /// Every capability: what a whole Parloir service is built on.
 public typealias ParloirStore = CampaignStore & MemberStore & CollectionStore & ReportingStore & VerificationStore
-    & TranscriptionQueue & StoreLifecycle
+    & TranscriptionQueue & JobLeases & StoreLifecycle
 
 extension CampaignStore {
     /// The campaign with `id`, or `CampaignStoreError.notFound`.

@@ -141,6 +141,9 @@ extension PostgresStore {
                 PRIMARY KEY (campaign_id, cell, worker_id))
             """,
         ]),
+        PostgresMigration(id: "job-leases", statements: [
+            "CREATE TABLE job_lease (job text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)",
+        ]),
     ]
 
     /// The advisory lock taken by every migration transaction, so that replicas starting at once

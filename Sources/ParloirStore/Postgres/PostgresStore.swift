@@ -413,3 +413,19 @@ private final class LeaseRace: @unchecked Sendable {
         }
     }
 }
+
+extension PostgresStore {
+    /// The conditional upsert runs under the row lock PostgreSQL takes for ON CONFLICT, so two
+    /// replicas asking at once see each other's lease.
+    public func acquireLease(job: String, holder: String, now: Date, duration: TimeInterval) async throws -> Bool {
+        let expires = now.addingTimeInterval(duration)
+        return try await withTransaction { session in
+            try await session.row("""
+                INSERT INTO job_lease (job, holder, expires_at) VALUES (\(job), \(holder), \(expires))
+                ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                WHERE job_lease.expires_at <= \(now) OR job_lease.holder = excluded.holder
+                RETURNING holder
+                """) != nil
+        }
+    }
+}

@@ -147,6 +147,9 @@ public final class SQLiteStore: ParloirStore {
         }
         migrator.registerMigration("quotas", migrate: migrateQuotas)
         migrator.registerMigration("tallies", migrate: migrateTallies)
+        migrator.registerMigration("job-leases") { db in
+            try db.execute(sql: "CREATE TABLE job_lease (job TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE NOT NULL)")
+        }
         return migrator
     }
 
@@ -360,5 +363,18 @@ public final class SQLiteStore: ParloirStore {
 
     public func storedBytes() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(byte_count), 0) FROM recording")) ?? 0 }
+    }
+}
+
+extension SQLiteStore {
+    public func acquireLease(job: String, holder: String, now: Date, duration: TimeInterval) async throws -> Bool {
+        try await write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO job_lease (job, holder, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                WHERE job_lease.expires_at <= ? OR job_lease.holder = excluded.holder
+                """).execute(arguments: [job, holder, now.addingTimeInterval(duration).timeIntervalSince1970, now.timeIntervalSince1970])
+            return db.changesCount > 0
+        }
     }
 }
