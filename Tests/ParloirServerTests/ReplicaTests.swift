@@ -144,7 +144,7 @@ import Testing
         let service = TestService()
         defer { service.cleanUp() }
         let stores = service
-        try await service.runReplicas(2, orphanSweep: (.milliseconds(200), 0.5)) { replicas in
+        try await service.runReplicas(2, orphanSweep: (.milliseconds(200), 2)) { replicas in
             let campaign = try await replicas[0].smallCampaign(prompts: CollectionTests.prompts)
             let worker = try await replicas[0].addWorker()
             let take = try await replicas[1].record("clean_fr-fr_0.wav", campaign: campaign, token: worker.token)
@@ -158,8 +158,10 @@ import Testing
             let name = try upload.seal()
             try await blobs.commit(upload, as: name)
             #expect(try await blobs.size(of: name) == orphan.count)
+            // The grace period (2 s here, 15 minutes by default) covers the moment between a blob
+            // stored and its take committed; object stores date blobs to the second.
             var gone = false
-            for _ in 0..<50 where !gone {
+            for _ in 0..<75 where !gone {
                 try await Task.sleep(for: .milliseconds(200))
                 gone = try await blobs.size(of: name) == nil
             }
