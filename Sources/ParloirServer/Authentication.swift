@@ -7,7 +7,10 @@ import HummingbirdAuth
 import ParloirCore
 
 /// Finds the member behind `Authorization: Bearer …`. Tokens are stored only as SHA-256
-/// hashes, so a stolen database gives no usable token. Members found are remembered (they do
+/// hashes, so a stolen database gives no usable token. A presented token is never compared with
+/// a stored one: its hash is looked up, so the time a lookup takes tells an attacker at most how
+/// much of a hash they matched, which does not bring them closer to a token (finding one would
+/// mean inverting SHA-256). Members found are remembered (they do
 /// not change once added), so that a recording app's every request does not read the database.
 struct BearerTokenAuthenticator: AuthenticatorMiddleware {
     typealias Context = ParloirContext

@@ -80,7 +80,7 @@ public enum ParloirServer {
         var logger = Logger(label: "parloir")
         logger.logLevel = configuration.logLevel
         let directory = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let store = try await StoreFactory.openStore(url: configuration.databaseURL ?? StoreFactory.defaultDatabaseURL(dataDirectory: directory),
                                                      poolSize: configuration.databasePoolSize, logger: logger)
         let blobs = try await StoreFactory.openBlobs(url: configuration.blobsURL ?? StoreFactory.defaultBlobsURL(dataDirectory: directory),

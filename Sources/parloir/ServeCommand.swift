@@ -76,6 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Whatever the service creates (database, audio, staging files, tokens) is its own alone.
+        umask(0o077)
         var asr: ASRConfiguration?
         if let asrUrl {
             guard let url = URL(string: asrUrl), url.scheme != nil else { throw CommandLineFailure.badArgument("--asr-url must be a URL") }

@@ -54,6 +54,35 @@ struct DurabilityTests {
         #expect(!FileManager.default.fileExists(atPath: "\(blobs)/ab/ab/\(orphan)"))
     }
 
+    /// Voices and tokens are the service's alone, whatever the umask: the data folder and blob
+    /// folders 0700; the database, its write-ahead log and shared memory, each blob and the admin
+    /// token 0600.
+    @Test(.enabled(if: TestService().isEmbedded, "the embedded store's files"))
+    func filesOfTheDataFolderAreTheServicesAlone() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        let stores = service
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: CollectionTests.prompts)
+            let worker = try await session.addWorker()
+            let take = try await session.record("clean_fr-fr_0.wav", campaign: campaign, token: worker.token)
+            let recordingID = try #require(take["recording_id"] as? String)
+            let recording = try #require(try await stores.openStore().recording(id: recordingID))
+            let directory = stores.directory
+            func mode(_ path: String) -> Int? {
+                (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int).flatMap { $0 }
+            }
+            let blob = try #require(FolderBlobStore(root: directory + "/blobs").localPath(recording.sha256))
+            let blobFolder = (blob as NSString).deletingLastPathComponent
+            for path in [directory, directory + "/blobs", directory + "/blobs/tmp", blobFolder, (blobFolder as NSString).deletingLastPathComponent] {
+                #expect(mode(path) == 0o700, "\(path)")
+            }
+            for path in [directory + "/parloir.sqlite", directory + "/parloir.sqlite-wal", directory + "/parloir.sqlite-shm", blob, directory + "/admin.token"] {
+                #expect(mode(path) == 0o600, "\(path)")
+            }
+        }
+    }
+
     @Test func clientThatHangsUpMidUploadLeavesNothing() async throws {
         let service = TestService()
         defer { service.cleanUp() }

@@ -15,9 +15,13 @@ public struct FolderBlobStore: BlobStore {
     /// The `blobs` folder.
     public let root: String
 
+    /// Opens (creating) the folder. Voices are personal data: the folders are the service's own
+    /// (0700), blobs and staging files 0600, whatever the umask.
     public init(root: String) throws {
         self.root = root
-        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        for folder in [root, root + "/tmp"] { chmod(folder, 0o700) }
     }
 
     public var displayName: String { "folder:\(root)" }
@@ -46,7 +50,7 @@ public struct FolderBlobStore: BlobStore {
         let folder = (final as NSString).deletingLastPathComponent
         let parent = (folder as NSString).deletingLastPathComponent
         var created: [String] = []
-        for path in [parent, folder] where mkdir(path, 0o755) == 0 { created.append(path) }
+        for path in [parent, folder] where mkdir(path, 0o700) == 0 { created.append(path) }
         guard rename(staging, final) == 0 else {
             throw .io("cannot move the blob into place: \(String(cString: strerror(errno)))")
         }

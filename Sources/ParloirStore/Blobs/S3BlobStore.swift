@@ -29,7 +29,8 @@ public final class S3BlobStore: BlobStore {
         } catch {
             throw StoreError.badURL("\(error)")
         }
-        try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         let client = S3Client(configuration: configuration)
         do {
             try await client.createBucketIfMissing()

@@ -1,5 +1,8 @@
 import AudioQC
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import ParloirCore
 
@@ -25,6 +28,14 @@ public final class SQLiteStore: ParloirStore {
     /// Opens (creating and migrating if need be) the database at `path`.
     public init(path: String) throws {
         self.path = path
+        // SQLite gives its write-ahead log and shared-memory files the database file's mode:
+        // a database created (or found) 0600 keeps all three readable by the service alone.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] where FileManager.default.fileExists(atPath: file) {
+            chmod(file, 0o600)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
