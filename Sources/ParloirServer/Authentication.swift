@@ -18,12 +18,24 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
     let known = MemberCache(capacity: 50_000)
 
     func authenticate(request: Request, context: ParloirContext) async throws -> Member? {
-        guard let bearer = request.headers.bearer else { return nil }
-        let hash = TokenHash.of(bearer.token)
+        guard let token = Self.bearerToken(request.headers[.authorization]) else { return nil }
+        let hash = TokenHash.of(token)
         if let member = known[hash] { return member }
         guard let member = try await store.member(tokenHash: hash) else { return nil }
         known[hash] = member
         return member
+    }
+}
+
+extension BearerTokenAuthenticator {
+    /// The token of an `Authorization: Bearer …` header; the scheme's case does not matter
+    /// (RFC 9110 §11.1), so `bearer …` from a hand-written client is as good.
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
     }
 }
 

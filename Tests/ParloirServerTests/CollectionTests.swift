@@ -278,6 +278,20 @@ struct CollectionTests {
         }
     }
 
+    @Test func theAuthorizationSchemeIsCaseInsensitive() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let worker = try await session.addWorker()
+            for scheme in ["Bearer", "bearer", "BEARER"] {
+                let me = try await session.request(.get, "/v1/me", token: nil, headers: ["Authorization": "\(scheme) \(worker.token)"])
+                #expect(me.status == 200, "\(scheme)")
+            }
+            let basic = try await session.request(.get, "/v1/me", token: nil, headers: ["Authorization": "Basic \(worker.token)"])
+            #expect(basic.status == 401)
+        }
+    }
+
     @Test func consentIsRequiredBeforeRecording() async throws {
         let service = TestService()
         defer { service.cleanUp() }
