@@ -148,10 +148,25 @@ public struct NewTake: Sendable {
 public struct StoredResponse: Sendable, Equatable {
     public var status: Int
     public var body: Data
+    /// The assignment the request was for, and the SHA-256 of its body: a key is replayed only
+    /// to the same request (empty for answers stored before keys were scoped).
+    public var assignmentID: String
+    public var bodySHA256: String
 
-    public init(status: Int, body: Data) {
+    public init(status: Int, body: Data, assignmentID: String = "", bodySHA256: String = "") {
         self.status = status
         self.body = body
+        self.assignmentID = assignmentID
+        self.bodySHA256 = bodySHA256
+    }
+
+    /// Whether this answer belongs to a request for `assignmentID` (and, once known, with a body
+    /// hashing to `bodySHA256`).
+    public func answers(assignmentID: String, bodySHA256: String? = nil) -> Bool {
+        guard !self.assignmentID.isEmpty else { return true }
+        guard self.assignmentID == assignmentID else { return false }
+        guard let bodySHA256, !self.bodySHA256.isEmpty else { return true }
+        return self.bodySHA256 == bodySHA256
     }
 }
 

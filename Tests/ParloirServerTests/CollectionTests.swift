@@ -292,6 +292,41 @@ struct CollectionTests {
         }
     }
 
+    @Test func anIdempotencyKeyReusedForAnotherUploadIsRefusedNotReplayed() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts)
+            let worker = try await session.addWorker()
+            // A rejected take keeps its assignment open: the same key with other audio is another take.
+            let open = try await session.openAssignment(campaign: campaign, token: worker.token)
+            let rejected = try await session.upload(open, token: worker.token, audio: try TestService.sample("too_short.wav"),
+                                                    headers: ["Idempotency-Key": "k-1"])
+            #expect(rejected.status == 201 && rejected["verdict"] as? String == "reject")
+            let otherAudio = try await session.upload(open, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"),
+                                                      headers: ["Idempotency-Key": "k-1"])
+            #expect(otherAudio.status == 422 && otherAudio.errorCode == "idempotency_key_reused")
+            #expect(((otherAudio["error"] as? [String: Any])?["message_fr"] as? String)?.isEmpty == false)
+            let accepted = try await session.upload(open, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"),
+                                                    headers: ["Idempotency-Key": "k-2"])
+            #expect(accepted.status == 201 && accepted["verdict"] as? String == "accept")
+            // The same request again is replayed, even though its assignment is finished now.
+            let retried = try await session.upload(open, token: worker.token, audio: try TestService.sample("clean_fr-fr_0.wav"),
+                                                   headers: ["Idempotency-Key": "k-2"])
+            #expect(retried.status == 201 && retried.body == accepted.body)
+            // The same key on a new assignment is refused, not answered with the old take.
+            let next = try await session.openAssignment(campaign: campaign, token: worker.token)
+            let reused = try await session.upload(next, token: worker.token, audio: try TestService.sample("clean_fr-be_2.wav"),
+                                                  headers: ["Idempotency-Key": "k-2"])
+            #expect(reused.status == 422 && reused.errorCode == "idempotency_key_reused")
+            let fresh = try await session.upload(next, token: worker.token, audio: try TestService.sample("clean_fr-be_2.wav"),
+                                                 headers: ["Idempotency-Key": "k-3"])
+            #expect(fresh.status == 201 && fresh["recording_id"] as? String != accepted["recording_id"] as? String)
+            let me = try await session.request(.get, "/v1/me", token: worker.token)
+            #expect((me["takes"] as? [String: Int])?.values.reduce(0, +) == 3)
+        }
+    }
+
     @Test func consentIsRequiredBeforeRecording() async throws {
         let service = TestService()
         defer { service.cleanUp() }

@@ -1,4 +1,5 @@
 import AudioQC
+import Crypto
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -46,7 +47,7 @@ struct RecordingRoutes {
         let assignmentID = try context.parameters.require("assignment")
         let key = request.headers[Self.idempotencyKey]
         if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
-            return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
+            return try await Self.replay(stored, to: request, assignmentID: assignmentID, limit: maxUploadBytes)
         }
         guard let assignment = try await store.assignment(id: assignmentID) else { throw CollectionError.assignmentNotFound(assignmentID) }
         guard assignment.workerID == worker.id else { throw ParloirError.forbidden("this assignment belongs to another worker") }
@@ -122,12 +123,14 @@ struct RecordingRoutes {
         do {
             try await store.saveTake(NewTake(
                 recording: recording, payCents: accepted ? campaign.spec.pieceRateCents : 0,
-                idempotency: key.map { ($0, StoredResponse(status: Int(status.code), body: body)) }, cellKeys: cells
+                idempotency: key.map { ($0, StoredResponse(status: Int(status.code), body: body, assignmentID: assignment.id, bodySHA256: sha256)) },
+                cellKeys: cells
             ), now: started)
         } catch {
             // The blob stays: an identical upload (on this replica or another) may have stored the
             // same bytes and be about to commit its take. Unreferenced blobs are swept later.
             if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
+                guard stored.answers(assignmentID: assignmentID, bodySHA256: sha256) else { throw Self.keyReused }
                 return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
             }
             if case CollectionError.duplicateAudio = error { metrics.recordRefusedUpload(code: "duplicate") }
@@ -136,6 +139,30 @@ struct RecordingRoutes {
         metrics.recordUpload(verdict: report.verdict.rawValue, reasons: report.reasons.map(\.code.rawValue), bytes: writer.byteCount)
         return JSONResponse.make(body: body, status: status)
     }
+
+    /// The answer stored for a retried `Idempotency-Key`: replayed when the retry is the same
+    /// request (same assignment, same bytes, which are hashed as they stream and kept nowhere),
+    /// refused with 422 when the key is reused for another, so no take is ever silently lost.
+    static func replay(_ stored: StoredResponse, to request: Request, assignmentID: String, limit: Int) async throws -> Response {
+        guard stored.answers(assignmentID: assignmentID) else { throw keyReused }
+        if !stored.bodySHA256.isEmpty {
+            var hasher = SHA256()
+            var count = 0
+            for try await buffer in request.body {
+                count += buffer.readableBytes
+                if count > limit { throw ParloirError.tooLarge(limit: limit) }
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            }
+            guard stored.answers(assignmentID: assignmentID, bodySHA256: Identifiers.hex(hasher.finalize())) else { throw keyReused }
+        }
+        return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
+    }
+
+    static let keyReused = ParloirError(
+        status: 422, code: "idempotency_key_reused",
+        message: "this Idempotency-Key was used for another upload (another assignment or other audio); use a new key for a new take",
+        details: ["message_fr": "Cet envoi porte la clé d'un envoi précédent. Votre application doit utiliser une nouvelle clé pour chaque prise."]
+    )
 
     /// The noise condition declared in `X-Noise-Condition`, if any.
     static func declaredNoise(_ request: Request) throws -> NoiseCondition? {

@@ -144,6 +144,10 @@ extension PostgresStore {
         PostgresMigration(id: "job-leases", statements: [
             "CREATE TABLE job_lease (job text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)",
         ]),
+        PostgresMigration(id: "idempotency-scope", statements: [
+            "ALTER TABLE idempotency ADD COLUMN assignment_id text NOT NULL DEFAULT ''",
+            "ALTER TABLE idempotency ADD COLUMN body_sha256 text NOT NULL DEFAULT ''",
+        ]),
     ]
 
     /// The advisory lock taken by every migration transaction, so that replicas starting at once

@@ -357,8 +357,9 @@ public final class PostgresStore: ParloirStore {
             }
             if let (key, response) = take.idempotency {
                 try await session.execute("""
-                    INSERT INTO idempotency (member_id, key, status, body, created_at)
-                    VALUES (\(recording.workerID), \(key), \(response.status), \(ByteBuffer(bytes: response.body)), \(now))
+                    INSERT INTO idempotency (member_id, key, status, body, created_at, assignment_id, body_sha256)
+                    VALUES (\(recording.workerID), \(key), \(response.status), \(ByteBuffer(bytes: response.body)), \(now),
+                            \(response.assignmentID), \(response.bodySHA256))
                     """)
             }
         }
@@ -366,8 +367,11 @@ public final class PostgresStore: ParloirStore {
 
     public func storedResponse(memberID: String, key: String) async throws -> StoredResponse? {
         try await read { session in
-            try await session.row("SELECT status, body FROM idempotency WHERE member_id = \(memberID) AND key = \(key)").map { row in
-                StoredResponse(status: try row["status"].decode(Int.self), body: try row["body"].decode(Data.self))
+            try await session.row("""
+                SELECT status, body, assignment_id, body_sha256 FROM idempotency WHERE member_id = \(memberID) AND key = \(key)
+                """).map { row in
+                StoredResponse(status: try row["status"].decode(Int.self), body: try row["body"].decode(Data.self),
+                               assignmentID: try row["assignment_id"].decode(String.self), bodySHA256: try row["body_sha256"].decode(String.self))
             }
         }
     }

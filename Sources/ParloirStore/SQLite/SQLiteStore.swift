@@ -161,6 +161,12 @@ public final class SQLiteStore: ParloirStore {
         migrator.registerMigration("job-leases") { db in
             try db.execute(sql: "CREATE TABLE job_lease (job TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE NOT NULL)")
         }
+        migrator.registerMigration("idempotency-scope") { db in
+            try db.execute(sql: """
+                ALTER TABLE idempotency ADD COLUMN assignment_id TEXT NOT NULL DEFAULT '';
+                ALTER TABLE idempotency ADD COLUMN body_sha256 TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 
@@ -342,16 +348,19 @@ public final class SQLiteStore: ParloirStore {
                     """).execute(arguments: [recording.workerID, recording.campaignID, recording.id, take.payCents, now.timeIntervalSince1970])
             }
             if let (key, response) = take.idempotency {
-                try db.cachedStatement(sql: "INSERT INTO idempotency (member_id, key, status, body, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [recording.workerID, key, response.status, response.body, now.timeIntervalSince1970])
+                try db.cachedStatement(sql: """
+                    INSERT INTO idempotency (member_id, key, status, body, created_at, assignment_id, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [recording.workerID, key, response.status, response.body, now.timeIntervalSince1970,
+                                             response.assignmentID, response.bodySHA256])
             }
         }
     }
 
     public func storedResponse(memberID: String, key: String) async throws -> StoredResponse? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT status, body FROM idempotency WHERE member_id = ? AND key = ?"),
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT status, body, assignment_id, body_sha256 FROM idempotency WHERE member_id = ? AND key = ?"),
                                              arguments: [memberID, key]) else { return nil }
-            return StoredResponse(status: row["status"], body: row["body"])
+            return StoredResponse(status: row["status"], body: row["body"], assignmentID: row["assignment_id"], bodySHA256: row["body_sha256"])
         }
     }
 
