@@ -85,12 +85,13 @@ public enum ParloirServer {
                                                      poolSize: configuration.databasePoolSize, logger: logger)
         let blobs = try await StoreFactory.openBlobs(url: configuration.blobsURL ?? StoreFactory.defaultBlobsURL(dataDirectory: directory),
                                                      stagingDirectory: directory + "/staging")
-        // Only the embedded store (one process on its folder) may sweep fresh orphans at start:
-        // with replicas, another one may be between storing a blob and committing its take.
-        let embedded = configuration.databaseURL?.hasPrefix("sqlite:") ?? true
+        // The embedded store (one process on its folder) sweeps orphans at start, whatever their
+        // age. Shared stores leave it to the leased job (OrphanSweepService): with replicas,
+        // another one may be between storing a blob and committing its take, and every replica
+        // listing the whole bucket at start would be wasted work.
+        let embedded = (configuration.databaseURL?.hasPrefix("sqlite:") ?? true) && configuration.blobsURL == nil
         let temporary = blobs.sweepStaging()
-        let orphans = try await blobs.sweepOrphans(referenced: try await store.referencedBlobs(),
-                                                   olderThan: embedded && configuration.blobsURL == nil ? 0 : configuration.orphanGrace)
+        let orphans = embedded ? try await blobs.sweepOrphans(referenced: try await store.referencedBlobs(), olderThan: 0) : 0
         let swept = (temporary: temporary, orphans: orphans)
         if swept.temporary + swept.orphans > 0 {
             logger.notice("swept unfinished uploads", metadata: ["temporary": "\(swept.temporary)", "orphans": "\(swept.orphans)"])

@@ -84,7 +84,7 @@ struct RecordingRoutes {
         }
         // fsync blocks: it runs on threads of their own, not on the threads that judge other uploads.
         let sealing = UncheckedBlobWriter(writer)
-        let sha256 = try await Self.blobIO.runIfActive { try sealing.writer.seal() }
+        let sha256 = try await BlobIO.pool.runIfActive { try sealing.writer.seal() }
         if try await store.audioExists(sha256: sha256) {
             metrics.recordRefusedUpload(code: "duplicate")
             throw CollectionError.duplicateAudio(existing: nil)
@@ -173,13 +173,6 @@ struct RecordingRoutes {
         }
         return condition
     }
-
-    /// Threads that wait on the disk for blob fsyncs: more than the cores, since they mostly wait.
-    static let blobIO: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 8)
-        pool.start()
-        return pool
-    }()
 
     /// A blob upload handed to a pool thread while the request waits for it: never used by two at once.
     struct UncheckedBlobWriter: @unchecked Sendable {

@@ -32,16 +32,14 @@ public struct FolderBlobStore: BlobStore {
 
     public func commit(_ upload: any BlobUpload, as sha256: String) async throws(BlobError) {
         let path = path(of: sha256), staging = upload.stagingPath
+        defer { upload.discard() }
         do {
             try await BlobIO.pool.runIfActive { try Self.moveIntoPlace(staging, to: path) }
         } catch let error as BlobError {
-            upload.discard()
             throw error
         } catch {
-            upload.discard()
             throw .io("\(error)")
         }
-        upload.discard()
     }
 
     /// Renames the synced staging file to its final path and syncs the folder that names it (and
@@ -82,13 +80,7 @@ public struct FolderBlobStore: BlobStore {
         return Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
     }
 
-    public func sweepStaging() -> Int {
-        var removed = 0
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/tmp")) ?? [] where unlink("\(root)/tmp/\(name)") == 0 {
-            removed += 1
-        }
-        return removed
-    }
+    public func sweepStaging() -> Int { StagingFile.removeAll(in: root + "/tmp") }
 
     public func ping() async throws {
         guard access(root + "/tmp", W_OK) == 0 else { throw BlobError.io("the blob folder \(root) is not writable") }
@@ -125,8 +117,9 @@ public struct FolderBlobStore: BlobStore {
 
 /// Threads that wait on the disk (fsync, rename) for blobs: more than the cores, since they mostly
 /// wait, and never the threads that judge uploads or serve requests.
-enum BlobIO {
-    static let pool: NIOThreadPool = {
+public enum BlobIO {
+    /// The one pool every blob's disk waits run on.
+    public static let pool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 8)
         pool.start()
         return pool
@@ -153,6 +146,11 @@ public final class StagingFile: BlobUpload {
     }
 
     deinit { discard() }
+
+    /// Removes every file left in a staging folder (uploads that never finished); returns how many.
+    static func removeAll(in folder: String) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { unlink("\(folder)/\($0)") == 0 }.count
+    }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(BlobError) {
         guard !finished else { throw .io("the blob is already finished") }

@@ -95,14 +95,7 @@ public final class S3BlobStore: BlobStore {
         try await client.lastModified(key: sha256)
     }
 
-    public func sweepStaging() -> Int {
-        var removed = 0
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: stagingDirectory)) ?? []
-        where (try? FileManager.default.removeItem(atPath: "\(stagingDirectory)/\(name)")) != nil {
-            removed += 1
-        }
-        return removed
-    }
+    public func sweepStaging() -> Int { StagingFile.removeAll(in: stagingDirectory) }
 
     public func ping() async throws {
         try await client.ping()
