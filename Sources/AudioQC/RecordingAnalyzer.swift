@@ -127,6 +127,7 @@ public struct RecordingAnalyzer: Sendable {
                 hum.consume(decimated: block.decimated)
                 if let evens = block.frames { interleaver.beginBlock(evens: evens) }
                 oddFramer.consume(block.samples, count: block.count)
+                interleaver.endBlock()
             }
             while true {
                 let block = pipeline.acquire()

@@ -81,13 +81,19 @@ final class FrameInterleaver: FrameConsumer {
         carried = FrameStore(capacity: 8, binCount: binCount)
     }
 
-    /// The even frames of the next block; those not yet delivered from the last are carried over.
+    /// The even frames of the next block.
     func beginBlock(evens store: FrameStore) {
-        if let previous = evens, nextEven < previous.count {
-            carried.take(previous, from: nextEven)
-        }
         evens = store
         nextEven = 0
+    }
+
+    /// The block's odd frames are all in: its even frames not yet delivered (at most one or two)
+    /// are copied out, since the decoding thread reuses the block's store as soon as it is handed back.
+    func endBlock() {
+        if let evens, nextEven < evens.count {
+            carried.take(evens, from: nextEven)
+        }
+        evens = nil
     }
 
     /// An odd frame from the consuming thread's framer: the even frame before it goes first.
