@@ -4,6 +4,9 @@
 # example campaign loaded. Ctrl-C stops everything; the data goes with it.
 #
 #   scripts/cluster.sh [REPLICAS] [PORT]        # default 2 replicas behind http://127.0.0.1:8080/
+#
+# The replicas trust the balancer's X-Forwarded-For (--trusted-proxy 127.0.0.1), so rate limits
+# apply per client; PARLOIR_SERVE_FLAGS adds flags to every replica (e.g. --no-rate-limits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 replicas="${1:-2}"
@@ -39,7 +42,8 @@ for index in $(seq 1 "$replicas"); do
     replica_port=$(_parloir_free_port)
     mkdir -p "$work/replica-$index"
     "$binary" serve --data-dir "$work/replica-$index" --port "$replica_port" \
-        --campaign prompts/assistant-maison/campaign.yaml --log-level warning >"$work/replica-$index/serve.log" 2>&1 &
+        --campaign prompts/assistant-maison/campaign.yaml --log-level warning --trusted-proxy 127.0.0.1 \
+        ${PARLOIR_SERVE_FLAGS:-} >"$work/replica-$index/serve.log" 2>&1 &
     pids+=($!)
     echo "    server replica-$index 127.0.0.1:$replica_port check" >>"$config"
     # The first replica creates the schema, the admin and the campaign; the others find them.

@@ -121,7 +121,7 @@ async def run(args):
     for index in range(args.replicas):
         ports.append(free_port())
         processes.append(subprocess.Popen([PARLOIR, "serve", "--data-dir", os.path.join(directory, f"data{index}"), "--port", str(ports[-1]),
-                                           "--log-level", "warning"] + shared, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                           "--log-level", "warning", "--no-rate-limits", "--access-log", "off"] + shared, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for(ports[-1])
     port = ports[0]
     if args.database:

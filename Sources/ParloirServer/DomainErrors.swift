@@ -15,6 +15,7 @@ enum DomainErrors {
         case let error as AppealError: return http(error)
         case let error as BlobError: return http(error)
         case let error as StoreError: return http(error)
+        case let error as RequestBodyDeadline: return error.parloirError
         default: return nil
         }
     }
@@ -83,14 +84,25 @@ enum DomainErrors {
         switch error {
         case .tooLarge(let limit): return .tooLarge(limit: limit)
         case .missing(let name): return .internalError("the audio \(name) is missing from the blob store")
+        case .full(let message): return storageFull(message)
         case .io(let message):
             return ParloirError(status: 503, code: "storage_unavailable", message: "the audio could not be stored (\(message)); nothing was kept, try again shortly",
                                 details: ["message_fr": "Votre prise n'a pas pu être enregistrée. Renvoyez-la dans quelques instants."], retryAfter: 5)
         }
     }
 
+    /// 507: the disk holding the audio or the database is full. Nothing was kept; the client
+    /// should come back once an operator has made room.
+    static func storageFull(_ message: String) -> ParloirError {
+        ParloirError(status: 507, code: "storage_full",
+                     message: "the server has no room left to store this (\(message)); nothing was kept, try again later",
+                     details: ["message_fr": "Le serveur est plein : votre prise n'a pas été gardée. Réessayez plus tard, elle sera acceptée dès que de la place aura été faite."],
+                     retryAfter: 300)
+    }
+
     static func http(_ error: StoreError) -> ParloirError {
-        ParloirError(status: 503, code: "database_unavailable", message: "\(error); nothing was kept, try again shortly",
+        if case .full(let message) = error { return storageFull(message) }
+        return ParloirError(status: 503, code: "database_unavailable", message: "\(error); nothing was kept, try again shortly",
                      details: ["message_fr": "Le service est momentanément indisponible. Réessayez dans quelques instants."], retryAfter: 5)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import Hummingbird
+import HummingbirdCore
 import HummingbirdAuth
 import Logging
 import ParloirCore
@@ -38,6 +39,15 @@ public struct ServerConfiguration: Sendable {
     public var orphanGrace: TimeInterval
     /// How often a replica (one at a time, leased through the database) sweeps unreferenced blobs.
     public var orphanSweepInterval: Duration
+    /// Timeouts, connection cap, header size and the shutdown grace.
+    public var connections = ConnectionLimits()
+    /// Budgets per member token and per client address, and the proxies trusted for `X-Forwarded-For`.
+    public var rateLimits = RateLimits()
+    /// One JSON line per request.
+    public var accessLog = AccessLogDestination.off
+    /// Below this many free bytes where uploads are staged (and, for the embedded store, kept),
+    /// `/readyz` says not ready and uploads are refused 507 before their body is read.
+    public var minimumFreeBytes: Int64 = 256 << 20
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
                 campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil,
@@ -105,20 +115,33 @@ public enum ParloirServer {
                                           maxWait: configuration.analysisWait))
         let metrics = ServerMetrics(storedBytes: try await store.storedBytes(), waitingAnalyses: { analysis.waiting })
         let router = Router(context: ParloirContext.self)
+        let limiter = RateLimiter()
+        router.middlewares.add(AccessLogMiddleware(writer: try AccessLogWriter(configuration.accessLog),
+                                                   trustedProxies: configuration.rateLimits.trustedProxies))
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(AddressRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))
         router.middlewares.add(BearerTokenAuthenticator(store: store))
-        OperationsRoutes(metrics: metrics, store: store, blobs: blobs).register(on: router)
+        router.middlewares.add(MemberRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))
+        let disk = DiskRoom(path: directory, minimumFreeBytes: configuration.minimumFreeBytes)
+        OperationsRoutes(metrics: metrics, store: store, blobs: blobs, disk: disk).register(on: router)
         let v1 = router.group("v1")
         CampaignRoutes(store: store).register(on: v1)
         MemberRoutes(store: store).register(on: v1)
         AssignmentRoutes(store: store).register(on: v1)
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
-                        maxUploadBytes: configuration.maxUploadBytes).register(on: v1)
+                        maxUploadBytes: configuration.maxUploadBytes, disk: disk).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
+        let limits = configuration.connections
         let application = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits)],
+                idleTimeout: nil,
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                                                maxHeaderFieldCount: 100))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir",
+                                 backlog: 1024, availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             services: [MaintenanceService(store: store, logger: logger),
                        OrphanSweepService(store: store, blobs: blobs, holder: Identifiers.make("replica"),
                                           interval: configuration.orphanSweepInterval, grace: configuration.orphanGrace, logger: logger)]

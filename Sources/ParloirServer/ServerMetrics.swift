@@ -35,6 +35,11 @@ public final class ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name("parloir_refused_uploads_total", "Uploads refused before storage, by error code."), labels: [("code", code)]).increment()
     }
 
+    func recordRateLimited(budget: String, scope: String) {
+        registry.makeCounter(descriptor: Self.name("parloir_rate_limited_total", "Requests refused 429, by budget and by whose budget it was (member or address)."),
+                             labels: [("budget", budget), ("scope", scope)]).increment()
+    }
+
     func recordRequest(method: String, route: String, status: Int, seconds: Double) {
         registry.makeDurationHistogram(
             descriptor: Self.name("parloir_http_request_duration_seconds", "Request latency by route."),

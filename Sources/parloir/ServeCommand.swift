@@ -65,7 +65,71 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds an upload may wait for an analysis thread before it is answered 503.", valueName: "SECONDS"))
     var analysisWait = 10.0
 
+    @Option(name: .long, help: ArgumentHelp("Seconds a new connection has to send a whole request head.", valueName: "SECONDS"))
+    var headerTimeout = 10.0
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a request body may pause between bytes before it is answered 408.", valueName: "SECONDS"))
+    var bodyTimeout = 30.0
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a request body has to arrive whole after its head.", valueName: "SECONDS"))
+    var uploadDeadline = 300.0
+
+    @Option(name: .long, help: ArgumentHelp("Seconds an idle keep-alive connection stays open.", valueName: "SECONDS"))
+    var keepAliveTimeout = 60.0
+
+    @Option(name: .long, help: ArgumentHelp("Connections open at once (more wait in the listen backlog).", valueName: "N"))
+    var maxConnections = 4096
+
+    @Option(name: .long, help: ArgumentHelp("Largest request head, in kilobytes.", valueName: "KB"))
+    var maxHeaderKb = 16
+
+    @Option(name: .long, help: ArgumentHelp("On SIGTERM, seconds the requests under way have to finish before they are answered 503 or cut.", valueName: "SECONDS"))
+    var shutdownGrace = 10.0
+
+    @Option(name: .long, help: ArgumentHelp("Uploads per minute per worker token (a sixth of it at once); 0 for no limit.", valueName: "N"))
+    var uploadsPerMinute = 30.0
+
+    @Option(name: .long, help: ArgumentHelp("Assignment requests per minute per worker token; 0 for no limit.", valueName: "N"))
+    var assignmentsPerMinute = 60.0
+
+    @Option(name: .long, help: ArgumentHelp("Uploads per minute per client address; 0 for no limit.", valueName: "N"))
+    var addressUploadsPerMinute = 600.0
+
+    @Option(name: .long, help: ArgumentHelp("Assignment requests per minute per client address; 0 for no limit.", valueName: "N"))
+    var addressAssignmentsPerMinute = 1200.0
+
+    @Option(name: .long, help: ArgumentHelp("Requests refused for a missing or unknown token per minute per client address (twice that at once); 0 for no limit.", valueName: "N"))
+    var authFailuresPerMinute = 10.0
+
+    @Flag(name: .long, help: "No rate limit at all (load tests, or a gateway in front that limits already).")
+    var noRateLimits = false
+
+    @Option(name: .long, help: ArgumentHelp("A load balancer whose X-Forwarded-For is believed: an address or a network (repeatable).", valueName: "CIDR"))
+    var trustedProxy: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Access log: - for standard output, a file to append to, or off.", valueName: "PATH"))
+    var accessLog = "-"
+
+    @Option(name: .long, help: ArgumentHelp("Free space, in megabytes, below which /readyz says not ready and uploads are refused 507.", valueName: "MB"))
+    var minFreeMb = 256
+
     func validate() throws {
+        for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--upload-deadline", uploadDeadline),
+                              ("--keep-alive-timeout", keepAliveTimeout), ("--shutdown-grace", shutdownGrace)] where !(value > 0 && value <= 86_400) {
+            throw ValidationError("\(name) must lie between 0 and 86400 seconds")
+        }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if !(1...1024).contains(maxHeaderKb) { throw ValidationError("--max-header-kb must lie between 1 and 1024") }
+        for (name, value) in [("--uploads-per-minute", uploadsPerMinute), ("--assignments-per-minute", assignmentsPerMinute),
+                              ("--address-uploads-per-minute", addressUploadsPerMinute),
+                              ("--address-assignments-per-minute", addressAssignmentsPerMinute),
+                              ("--auth-failures-per-minute", authFailuresPerMinute)] where value < 0 {
+            throw ValidationError("\(name) must not be negative")
+        }
+        for proxy in trustedProxy where IPNetwork(proxy) == nil {
+            throw ValidationError("--trusted-proxy \(proxy) is neither an address nor a network (10.0.0.0/8, ::1)")
+        }
+        if minFreeMb < 0 { throw ValidationError("--min-free-mb must not be negative") }
         if !(1...65535).contains(port) && port != 0 { throw ValidationError("--port must lie between 0 and 65535") }
         if maxUploadMb < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
         if !(1...500).contains(databasePool) { throw ValidationError("--database-pool must lie between 1 and 500") }
@@ -90,16 +154,36 @@ struct ServeCommand: AsyncParsableCommand {
             }
             asr = ASRConfiguration(baseURL: url, model: asrModel, apiKey: key, concurrency: asrConcurrency)
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: dataDir, host: host, port: port, maxUploadBytes: maxUploadMb << 20,
             campaignFiles: campaign, logLevel: Logger.Level(rawValue: logLevel) ?? .info, asr: asr,
             analysisThreads: analysisThreads, analysisQueue: analysisQueue, analysisWait: .milliseconds(Int64(analysisWait * 1000)),
             databaseURL: StoreURLs.database(database), blobsURL: StoreURLs.blobs(blobs), databasePoolSize: databasePool
         )
+        configuration.connections = ConnectionLimits(
+            headerTimeout: Self.duration(headerTimeout), bodyIdleTimeout: Self.duration(bodyTimeout),
+            uploadDeadline: Self.duration(uploadDeadline), keepAliveTimeout: Self.duration(keepAliveTimeout),
+            maxConnections: maxConnections, maxHeaderBytes: maxHeaderKb << 10, shutdownGrace: Self.duration(shutdownGrace)
+        )
+        configuration.rateLimits = noRateLimits ? .unlimited : RateLimits(
+            memberUploads: .perMinute(uploadsPerMinute), memberAssignments: .perMinute(assignmentsPerMinute),
+            addressUploads: .perMinute(addressUploadsPerMinute), addressAssignments: .perMinute(addressAssignmentsPerMinute),
+            failedAuthentication: .perMinute(authFailuresPerMinute, burst: authFailuresPerMinute * 2)
+        )
+        configuration.rateLimits.trustedProxies = trustedProxy.compactMap(IPNetwork.init)
+        configuration.accessLog = switch accessLog {
+        case "-": .standardOutput
+        case "off": .off
+        default: .file(accessLog)
+        }
+        configuration.minimumFreeBytes = Int64(minFreeMb) << 20
+        FileDescriptorLimit.raise(toHold: maxConnections)
         try await ParloirServer.serve(configuration) { startup in
             FileHandle.standardOutput.write(Data((Self.banner(configuration, startup) + "\n").utf8))
         }
     }
+
+    static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64((seconds * 1000).rounded())) }
 
     static func banner(_ configuration: ServerConfiguration, _ startup: ParloirServer.Startup) -> String {
         let base = "http://\(configuration.host):\(configuration.port)"
@@ -127,5 +211,23 @@ struct ServeCommand: AsyncParsableCommand {
             ]
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The process's open-file limit, raised towards what the connection cap needs.
+enum FileDescriptorLimit {
+    /// Raises the soft limit to the hard one if the cap (plus files, database and pool
+    /// connections) needs more than the soft limit allows, and says so when even the hard limit
+    /// is short: connections past it would be refused by the system, not by the cap.
+    static func raise(toHold connections: Int) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let wanted = rlim_t(connections + 256)
+        guard limit.rlim_cur < wanted else { return }
+        limit.rlim_cur = min(wanted, limit.rlim_max)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < wanted {
+            FileHandle.standardError.write(Data("warning: the open-file limit (\(limit.rlim_max)) is below --max-connections \(connections) plus 256; raise it (ulimit -n) or lower the cap\n".utf8))
+        }
     }
 }

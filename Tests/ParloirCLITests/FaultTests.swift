@@ -36,7 +36,7 @@ import Testing
                    "restarts the test PostgreSQL server: run alone with PARLOIR_TEST_FAULTS=1, as the test command does"))
     func aKilledReplicaAndAPostgreSQLRestartLoseNoAcknowledgedTake() async throws {
         let database = try await PostgresAdmin.createDatabase()
-        let shared = ["--database", database, "--blobs", TestServers.freshBucketURL()]
+        let shared = ["--database", database, "--blobs", TestServers.freshBucketURL(), "--no-rate-limits"]
         let campaign = try ExportTests.Fixture.campaignIgnoringSpeakingRate()
         let first = try ServiceCommandTests.RunningService(campaign: campaign, arguments: shared)
         let second = try ServiceCommandTests.RunningService(campaign: campaign, arguments: shared, makesAdmin: false)

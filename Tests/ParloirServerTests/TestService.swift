@@ -25,9 +25,15 @@ struct TestService {
     /// test server and a prefix of its own in the S3 test bucket.
     let databaseURL: String?
     let blobsURL: String?
+    /// Rate limits: none unless a test is about them (tests upload faster than any worker).
+    var rateLimits = RateLimits.unlimited
+    /// Timeouts and connection cap: the server's defaults unless a test shortens them.
+    var connections = ConnectionLimits()
+    var accessLog = AccessLogDestination.off
+    var minimumFreeBytes: Int64 = 0
 
-    init(maxUploadBytes: Int = 20 << 20) {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
+    init(maxUploadBytes: Int = 20 << 20, directory: String? = nil) {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
         self.maxUploadBytes = maxUploadBytes
         if TestServers.serviceOnPostgres {
             databaseURL = try? PostgresAdmin.url(database: "parloir_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
@@ -63,12 +69,20 @@ struct TestService {
         if exists.isEmpty { try await PostgresAdmin.execute("CREATE DATABASE \(name)") }
     }
 
+    private func applyLimits(_ configuration: inout ServerConfiguration) {
+        configuration.rateLimits = rateLimits
+        configuration.connections = connections
+        configuration.accessLog = accessLog
+        configuration.minimumFreeBytes = minimumFreeBytes
+    }
+
     /// Starts the server (with the example campaign loaded when asked) and runs `body` against it.
     func run<Value: Sendable>(loadExample: Bool = false, _ body: @Sendable (Session) async throws -> Value) async throws -> Value {
         try await prepareDatabase()
         var configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
                                                 campaignFiles: loadExample ? [Self.exampleCampaign] : [], logLevel: .error,
                                                 databaseURL: databaseURL, blobsURL: blobsURL, databasePoolSize: 8)
+        applyLimits(&configuration)
         if let analysis {
             configuration.analysisThreads = analysis.threads
             configuration.analysisQueue = analysis.queue
@@ -91,6 +105,7 @@ struct TestService {
         for _ in 0..<count {
             var configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes,
                                                     logLevel: .error, databaseURL: databaseURL, blobsURL: blobsURL, databasePoolSize: 8)
+            applyLimits(&configuration)
             if let orphanSweep {
                 configuration.orphanSweepInterval = orphanSweep.interval
                 configuration.orphanGrace = orphanSweep.grace

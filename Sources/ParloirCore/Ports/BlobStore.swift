@@ -50,6 +50,8 @@ public enum BlobError: Error, Sendable, Equatable {
     case tooLarge(limit: Int)
     /// The file system or the object store refused.
     case io(String)
+    /// The file system has no room left (ENOSPC, or the quota is spent).
+    case full(String)
     /// No blob has this name.
     case missing(String)
 }

@@ -54,6 +54,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case newerSchema(known: [String], found: [String])
     /// The engine cannot be reached (connection refused, server restarting).
     case unavailable(String)
+    /// The database's disk is full: nothing was written, and nothing more will be until room is made.
+    case full(String)
 
     public var description: String {
         switch self {
@@ -63,6 +65,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the database was migrated by a newer Parloir (migrations \(unknown.joined(separator: ", ")) are unknown to this one); "
                 + "run the newer binary, or restore a backup made before it"
         case .unavailable(let message): return "the database cannot be reached: \(message)"
+        case .full(let message): return "the database's disk is full: \(message)"
         }
     }
 }

@@ -5,12 +5,13 @@ import Hummingbird
 import AudioQC
 import ParloirCore
 
-/// `GET /healthz` (the process answers), `GET /readyz` (the database and the blob store answer,
-/// for a load balancer), `GET /metrics` (Prometheus text) and `GET /openapi.yaml`.
+/// `GET /healthz` (the process answers), `GET /readyz` (the database and the blob store answer
+/// and the disk has room, for a load balancer), `GET /metrics` (Prometheus text) and `GET /openapi.yaml`.
 struct OperationsRoutes {
     let metrics: ServerMetrics
     let store: any ParloirStore
     let blobs: any BlobStore
+    let disk: DiskRoom
 
     static let openAPI: Data = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
@@ -31,16 +32,19 @@ struct OperationsRoutes {
         }
     }
 
-    /// 200 when both stores answer within two seconds, 503 naming the one that does not.
+    /// 200 when both stores answer within two seconds and the data directory has room, 503
+    /// naming what is wrong otherwise.
     func readiness() async -> Response {
         async let database = Self.check { try await store.ping() }
         async let audio = Self.check { try await blobs.ping() }
         let (databaseProblem, blobProblem) = await (database, audio)
-        let ready = databaseProblem == nil && blobProblem == nil
+        let diskProblem = disk.shortage
+        let ready = databaseProblem == nil && blobProblem == nil && diskProblem == nil
         let body = OrderedJSON.fields([
             "status": .string(ready ? "ready" : "not_ready"),
             "database": .string(databaseProblem ?? "ok"),
             "blobs": .string(blobProblem ?? "ok"),
+            "disk": .string(diskProblem ?? "ok"),
         ])
         var response = JSONResponse.make(body, status: ready ? .ok : .serviceUnavailable)
         if !ready { response.headers[.retryAfter] = "5" }

@@ -24,6 +24,7 @@ struct RecordingRoutes {
     let metrics: ServerMetrics
     let analysis: AnalysisPool
     let maxUploadBytes: Int
+    let disk: DiskRoom
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let noiseCondition = HTTPField.Name("X-Noise-Condition")!
@@ -45,6 +46,12 @@ struct RecordingRoutes {
         let started = Date()
         let worker = try context.member(.worker)
         let assignmentID = try context.parameters.require("assignment")
+        // A declared size over the cap is refused before a byte of the body is read (the
+        // connection then closes, so the body is never read either).
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxUploadBytes {
+            metrics.recordRefusedUpload(code: "payload_too_large")
+            throw ParloirError.tooLarge(limit: maxUploadBytes)
+        }
         let key = request.headers[Self.idempotencyKey]
         if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
             return try await Self.replay(stored, to: request, assignmentID: assignmentID, limit: maxUploadBytes)
@@ -62,6 +69,10 @@ struct RecordingRoutes {
             metrics.recordRefusedUpload(code: "busy")
             throw Self.busy
         }
+        if let shortage = disk.shortage {
+            metrics.recordRefusedUpload(code: "storage_full")
+            throw DomainErrors.storageFull(shortage)
+        }
 
         let writer = try blobs.makeUpload(limit: maxUploadBytes)
         defer { writer.discard() }
@@ -73,6 +84,9 @@ struct RecordingRoutes {
             metrics.recordRefusedUpload(code: "payload_too_large")
             throw ParloirError.tooLarge(limit: limit)
         } catch let error as BlobError {
+            throw error
+        } catch let error as RequestBodyDeadline {
+            metrics.recordRefusedUpload(code: error.parloirError.code)
             throw error
         } catch {
             // The client went away or the connection broke: nothing is kept.

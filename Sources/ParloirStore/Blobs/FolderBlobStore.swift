@@ -50,7 +50,7 @@ public struct FolderBlobStore: BlobStore {
         var created: [String] = []
         for path in [parent, folder] where mkdir(path, 0o700) == 0 { created.append(path) }
         guard rename(staging, final) == 0 else {
-            throw .io("cannot move the blob into place: \(String(cString: strerror(errno)))")
+            throw BlobError.failure("cannot move the blob into place")
         }
         try fsyncDirectory(folder)
         for path in created { try fsyncDirectory((path as NSString).deletingLastPathComponent) }
@@ -111,7 +111,7 @@ public struct FolderBlobStore: BlobStore {
         let fd = open(path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw BlobError.io("cannot open \(path) to sync it") }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw BlobError.io("cannot sync \(path)") }
+        guard fsync(fd) == 0 else { throw BlobError.failure("cannot sync \(path)") }
     }
 }
 
@@ -142,7 +142,7 @@ public final class StagingFile: BlobUpload {
         self.limit = limit
         temporaryPath = "\(folder)/\(UUID().uuidString)"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw .io("cannot create \(temporaryPath): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw BlobError.failure("cannot create \(temporaryPath)") }
     }
 
     deinit { discard() }
@@ -165,9 +165,9 @@ public final class StagingFile: BlobUpload {
             let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
+                let failure = BlobError.failure("cannot write the blob")
                 discard()
-                throw .io("cannot write the blob: \(reason)")
+                throw failure
             }
             offset += written
         }
@@ -177,8 +177,9 @@ public final class StagingFile: BlobUpload {
 
     public func seal() throws(BlobError) -> String {
         guard fsync(descriptor) == 0 else {
+            let failure = BlobError.failure("cannot sync the blob")
             discard()
-            throw .io("cannot sync the blob")
+            throw failure
         }
         close(descriptor)
         descriptor = -1
@@ -194,5 +195,15 @@ public final class StagingFile: BlobUpload {
             unlink(temporaryPath)
             finished = true
         }
+    }
+}
+
+extension BlobError {
+    /// The error for the system call that just failed: `.full` when the disk or the quota has no
+    /// room (the client may come back later), `.io` otherwise.
+    static func failure(_ what: String) -> BlobError {
+        let code = errno
+        let message = "\(what): \(String(cString: strerror(code)))"
+        return code == ENOSPC || code == EDQUOT ? .full(message) : .io(message)
     }
 }

@@ -199,6 +199,7 @@ enum PostgresFailure {
     static func mapped(_ error: any Error) -> any Error {
         let error = (error as? BeginFailed)?.underlying ?? error
         if isConnectionLoss(error) { return StoreError.unavailable(describe(error)) }
+        if let state = sqlState(error), state == "53100" { return StoreError.full(describe(error)) }
         if let failure = error as? PSQLError { return PostgresStatementError(description: describe(failure)) }
         return error
     }

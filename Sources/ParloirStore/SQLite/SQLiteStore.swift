@@ -171,8 +171,13 @@ public final class SQLiteStore: ParloirStore {
     }
 
     /// Runs `body` in a write transaction (for the verification queries in their own file).
+    /// A full disk is `StoreError.full` (SQLite rolls the transaction back).
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(body)
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.full(error.message ?? "SQLITE_FULL")
+        }
     }
 
     /// Runs `body` on a read snapshot.
@@ -185,7 +190,7 @@ public final class SQLiteStore: ParloirStore {
     public func createCampaign(id: String, spec: CampaignSpec, now: Date) async throws -> Campaign {
         let json = String(decoding: try Self.encoder.encode(spec), as: UTF8.self)
         do {
-            try await pool.write { db in
+            try await write { db in
                 try db.cachedStatement(sql: "INSERT INTO campaign (id, name, spec, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [id, spec.name, json, now.timeIntervalSince1970])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -221,7 +226,7 @@ public final class SQLiteStore: ParloirStore {
     }
 
     public func addPrompts(_ prompts: [PromptCandidate], campaignID: String) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             var added = 0
             for prompt in prompts {
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO prompt (campaign_id, text, domain, dup_key) VALUES (?, ?, ?, ?)").execute(arguments: [campaignID, prompt.text, prompt.domain, PromptValidator.duplicateKey(prompt.text)])
@@ -236,7 +241,7 @@ public final class SQLiteStore: ParloirStore {
 
     public func createMember(_ member: Member, tokenHash: String) async throws {
         let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
         }
     }
@@ -304,7 +309,7 @@ public final class SQLiteStore: ParloirStore {
     public func saveTake(_ take: NewTake, now: Date) async throws {
         let recording = take.recording
         let report = String(decoding: try Self.encoder.encode(recording.report), as: UTF8.self)
-        try await pool.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id WHERE a.id = ?
                 """), arguments: [recording.assignmentID]) else {

@@ -1,0 +1,255 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+import ParloirCore
+
+/// How long a connection may take over each part of its life, and how many may be open at once.
+/// A phone on a bad network is slow but keeps moving; a client that stops sending is closed, so
+/// that a few hundred stalled sockets cannot hold the service.
+public struct ConnectionLimits: Sendable {
+    /// A new connection must deliver a whole request head within this time.
+    public var headerTimeout: Duration
+    /// Once a request head arrived, its body must not pause longer than this between bytes.
+    public var bodyIdleTimeout: Duration
+    /// A request's body must have arrived whole within this time after its head.
+    public var uploadDeadline: Duration
+    /// An idle keep-alive connection is closed after this time (the next head must arrive within it).
+    public var keepAliveTimeout: Duration
+    /// Connections open at once; further ones wait in the listen backlog.
+    public var maxConnections: Int
+    /// Largest request head (request line and header fields), in bytes.
+    public var maxHeaderBytes: Int
+    /// On SIGTERM, requests still under way after this time are answered 503 (a body still
+    /// arriving) or cut, so that the process stops within it.
+    public var shutdownGrace: Duration
+
+    public init(headerTimeout: Duration = .seconds(10), bodyIdleTimeout: Duration = .seconds(30),
+                uploadDeadline: Duration = .seconds(300), keepAliveTimeout: Duration = .seconds(60),
+                maxConnections: Int = 4096, maxHeaderBytes: Int = 16 << 10, shutdownGrace: Duration = .seconds(10)) {
+        self.headerTimeout = headerTimeout
+        self.bodyIdleTimeout = bodyIdleTimeout
+        self.uploadDeadline = uploadDeadline
+        self.keepAliveTimeout = keepAliveTimeout
+        self.maxConnections = maxConnections
+        self.maxHeaderBytes = maxHeaderBytes
+        self.shutdownGrace = shutdownGrace
+    }
+}
+
+/// Why a request's body stopped being read: the client went quiet, took too long, or the
+/// service is stopping. Delivered to the route through the body stream, so the route answers
+/// with this status and cleans up as for any failed upload.
+struct RequestBodyDeadline: HTTPResponseError, CustomStringConvertible {
+    enum Kind: Sendable { case idle, deadline, shutdown }
+    let kind: Kind
+    let after: Duration
+
+    var status: HTTPResponse.Status { kind == .shutdown ? .serviceUnavailable : .requestTimeout }
+
+    var parloirError: ParloirError {
+        switch kind {
+        case .idle:
+            return ParloirError(status: 408, code: "body_timeout",
+                                message: "no byte of the body arrived for \(Self.seconds(after)) s; nothing was kept, send the request again",
+                                details: ["message_fr": "La connexion s'est interrompue pendant l'envoi. Rien n'a été gardé : renvoyez votre prise."])
+        case .deadline:
+            return ParloirError(status: 408, code: "upload_deadline",
+                                message: "the body did not arrive whole within \(Self.seconds(after)) s; nothing was kept, send it again on a better connection",
+                                details: ["message_fr": "L'envoi a pris trop de temps. Rien n'a été gardé : renvoyez votre prise avec une meilleure connexion."])
+        case .shutdown:
+            return ParloirError(status: 503, code: "shutting_down",
+                                message: "the service is restarting; nothing was kept, send the request again in a few seconds",
+                                details: ["message_fr": "Le service redémarre. Rien n'a été gardé : renvoyez votre prise dans quelques secondes."],
+                                retryAfter: 5)
+        }
+    }
+
+    var description: String { parloirError.description }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.error(parloirError)
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%g", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+}
+
+/// Enforces `ConnectionLimits`' times on one HTTP/1 connection, between the HTTP codec and the
+/// request handling. It sees request parts as they are decoded and response parts as they are
+/// written, and keeps one timer at a time:
+/// - waiting for a head: the header timeout on a new connection, the keep-alive timeout after a
+///   response; when it fires the connection is closed (no request is under way to answer);
+/// - reading a body: the idle timeout (checked against the last body part) and the upload
+///   deadline; when one fires, a `RequestBodyDeadline` error ends the body stream, so the route
+///   answers 408 and discards what it had, and the connection is closed after that answer;
+/// - on the server's quiesce event (SIGTERM), a request still under way after the shutdown grace
+///   gets the same treatment with 503, and whatever remains is closed a moment later.
+/// A response written while more than a megabyte of its request's body is still unread (413 on a
+/// declared size, 401 or 408 on an upload) carries `Connection: close` and closes the connection,
+/// so the rest of the body is never read.
+final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    enum Phase { case awaitingHead, readingBody, responding }
+
+    private let limits: ConnectionLimits
+    private var phase = Phase.awaitingHead
+    private var timer: Scheduled<Void>?
+    private var started = false
+    private var headArrived = NIODeadline.now()
+    private var lastBodyPart = NIODeadline.now()
+    private var closeAfterResponse = false
+    private var bodyEnded = false
+    /// The current request's declared `Content-Length`, if any.
+    private var declaredLength: Int?
+    /// An unread body up to this size is read and dropped after an early answer, so the
+    /// connection stays usable; a larger or unsized one closes the connection instead.
+    static let drainLimit = 1 << 20
+    private var shuttingDown = false
+
+    init(limits: ConnectionLimits) {
+        self.limits = limits
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimer()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelTimer()
+        context.fireChannelInactive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        schedule(context, in: limits.headerTimeout)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            phase = .readingBody
+            bodyEnded = false
+            declaredLength = head.headerFields[.contentLength].flatMap { Int($0) }
+            headArrived = .now()
+            lastBodyPart = headArrived
+            schedule(context, in: min(limits.bodyIdleTimeout, limits.uploadDeadline))
+        case .body:
+            lastBodyPart = .now()
+        case .end:
+            bodyEnded = true
+            if phase == .readingBody {
+                phase = .responding
+                cancelTimer()
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            // Answered before a large body was read (or during shutdown): the connection is not
+            // reused, since reading the rest of the body to reach the next request is not worth it.
+            let largeUnread = !bodyEnded && (declaredLength.map { $0 > Self.drainLimit } ?? true)
+            if closeAfterResponse || largeUnread || shuttingDown || head.headerFields[.connection]?.lowercased() == "close" {
+                closeAfterResponse = true
+                head.headerFields[.connection] = "close"
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            if closeAfterResponse {
+                cancelTimer()
+                context.writeAndFlush(data).whenComplete { _ in context.close(promise: nil) }
+                promise?.succeed()
+                return
+            }
+            phase = .awaitingHead
+            schedule(context, in: limits.keepAliveTimeout)
+            context.write(data, promise: promise)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !shuttingDown {
+            shuttingDown = true
+            // An idle connection is closed by the server's own quiesce handling; a request under
+            // way has the grace to finish.
+            if phase != .awaitingHead { schedule(context, in: limits.shutdownGrace) }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func schedule(_ context: ChannelHandlerContext, in delay: Duration) {
+        cancelTimer()
+        let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
+        timer = loop.scheduleTask(in: TimeAmount(delay)) { [self] in
+            timer = nil
+            fire(context)
+        }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func fire(_ context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        if shuttingDown {
+            switch phase {
+            case .readingBody: endBody(context, RequestBodyDeadline(kind: .shutdown, after: limits.shutdownGrace))
+            case .awaitingHead, .responding: context.close(promise: nil)
+            }
+            return
+        }
+        switch phase {
+        case .awaitingHead:
+            context.close(promise: nil)
+        case .readingBody:
+            let now = NIODeadline.now()
+            let deadline = headArrived + TimeAmount(limits.uploadDeadline)
+            let idleUntil = lastBodyPart + TimeAmount(limits.bodyIdleTimeout)
+            if now >= deadline {
+                endBody(context, RequestBodyDeadline(kind: .deadline, after: limits.uploadDeadline))
+            } else if now >= idleUntil {
+                endBody(context, RequestBodyDeadline(kind: .idle, after: limits.bodyIdleTimeout))
+            } else {
+                schedule(context, in: Duration(min(deadline, idleUntil) - now))
+            }
+        case .responding:
+            break
+        }
+    }
+
+    /// Ends the request body with `error` (the route answers with it) and closes the connection
+    /// shortly after if the answer does not come.
+    private func endBody(_ context: ChannelHandlerContext, _ error: RequestBodyDeadline) {
+        phase = .responding
+        closeAfterResponse = true
+        context.fireErrorCaught(error)
+        let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
+        timer = loop.scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
+    }
+}

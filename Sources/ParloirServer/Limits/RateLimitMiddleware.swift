@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ParloirCore
+
+/// The calls that have budgets of their own.
+enum LimitedCall: String, Sendable {
+    case upload = "uploads"
+    case assignment = "assignments"
+
+    /// `PUT /v1/assignments/{id}/recording` or `POST /v1/campaigns/{id}/assignments`, else nil.
+    static func of(_ request: Request) -> LimitedCall? {
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count == 4, parts[0] == "v1" else { return nil }
+        if request.method == .put, parts[1] == "assignments", parts[3] == "recording" { return .upload }
+        if request.method == .post, parts[1] == "campaigns", parts[3] == "assignments" { return .assignment }
+        return nil
+    }
+}
+
+/// Budgets per client address, before the token is looked up: uploads and assignment requests,
+/// and requests refused for their token. Once an address has spent its failed-authentication
+/// budget, its requests that carry a token are refused 429 without a lookup, which makes
+/// guessing tokens as slow as the budget.
+struct AddressRateLimitMiddleware: RouterMiddleware {
+    typealias Context = ParloirContext
+    let limits: RateLimits
+    let limiter: RateLimiter
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
+        let address = context.clientAddress
+        let presentsToken = request.headers[.authorization] != nil
+        if presentsToken, let budget = limits.failedAuthentication, let wait = limiter.hasRoom("auth|" + address, budget) {
+            metrics.recordRateLimited(budget: "failed_authentication", scope: "address")
+            throw RateLimitRefusal.failedAuthentication(retryAfter: wait)
+        }
+        if let call = LimitedCall.of(request), let budget = call == .upload ? limits.addressUploads : limits.addressAssignments,
+           let wait = limiter.charge("\(call.rawValue)|\(address)", budget) {
+            metrics.recordRateLimited(budget: call.rawValue, scope: "address")
+            throw RateLimitRefusal.tooFast(call, scope: "address", budget: budget, retryAfter: wait)
+        }
+        do {
+            let response = try await next(request, context)
+            if response.status == .unauthorized { chargeFailure(address) }
+            return response
+        } catch let error as ParloirError where error.status == 401 {
+            chargeFailure(address)
+            throw error
+        }
+    }
+
+    private func chargeFailure(_ address: String) {
+        if let budget = limits.failedAuthentication { _ = limiter.charge("auth|" + address, budget) }
+    }
+}
+
+/// Budgets per member token (uploads, assignment requests), after authentication; also tells
+/// the access log who the member is.
+struct MemberRateLimitMiddleware: RouterMiddleware {
+    typealias Context = ParloirContext
+    let limits: RateLimits
+    let limiter: RateLimiter
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
+        if let member = context.identity {
+            context.record.memberID = member.id
+            if let call = LimitedCall.of(request), let budget = call == .upload ? limits.memberUploads : limits.memberAssignments,
+               let wait = limiter.charge("\(call.rawValue)|\(member.id)", budget) {
+                metrics.recordRateLimited(budget: call.rawValue, scope: "member")
+                throw RateLimitRefusal.tooFast(call, scope: "member", budget: budget, retryAfter: wait)
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// 429 answers, with `Retry-After` and the French words a worker's app shows.
+enum RateLimitRefusal {
+    static func tooFast(_ call: LimitedCall, scope: String, budget: RateBudget, retryAfter: Int) -> ParloirError {
+        let what = call == .upload ? "uploads" : "assignment requests"
+        let whose = scope == "member" ? "this token" : "this address"
+        let french = call == .upload ? "Vous envoyez des prises trop vite" : "Vous demandez des phrases trop vite"
+        return ParloirError(
+            status: 429, code: "rate_limited",
+            message: String(format: "too many %@ from %@ (%g a minute, %g at once); try again in %d s", what, whose, budget.perMinute, budget.burst, retryAfter),
+            details: ["message_fr": "\(french). Patientez \(retryAfter) seconde\(retryAfter > 1 ? "s" : "") avant de réessayer ; rien n'a été perdu."],
+            retryAfter: retryAfter
+        )
+    }
+
+    static func failedAuthentication(retryAfter: Int) -> ParloirError {
+        ParloirError(
+            status: 429, code: "rate_limited",
+            message: "too many requests with a missing or unknown token from this address; try again in \(retryAfter) s",
+            details: ["message_fr": "Trop de tentatives de connexion refusées depuis cette adresse. Réessayez dans \(retryAfter) seconde\(retryAfter > 1 ? "s" : "")."],
+            retryAfter: retryAfter
+        )
+    }
+}
