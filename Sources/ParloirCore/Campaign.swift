@@ -33,6 +33,8 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
     /// Seconds a worker spends per take besides the audio itself (reading, app, retries):
     /// the effective hourly pay is estimated from audio time plus this.
     public var overheadSecondsPerTake: Double
+    /// The campaign's own per-worker budgets, stricter than the service's if set.
+    public var rateLimits: CampaignRateLimits?
 
     public init(name: String, language: String = "fr-FR", purpose: String, promptFiles: [String] = [],
                 speakersPerPrompt: Int = 3, pieceRateCents: Int = 10, rules: RuleSet = .standard,
@@ -72,6 +74,7 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         case targetHours = "target_hours"
         case targetSpeakers = "target_speakers"
         case overheadSecondsPerTake = "overhead_seconds_per_take"
+        case rateLimits = "rate_limits"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -90,6 +93,7 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         targetHours = try c.decodeIfPresent(Double.self, forKey: .targetHours)
         targetSpeakers = try c.decodeIfPresent(Int.self, forKey: .targetSpeakers)
         overheadSecondsPerTake = try c.decodeIfPresent(Double.self, forKey: .overheadSecondsPerTake) ?? Self.defaultOverheadSecondsPerTake
+        rateLimits = try c.decodeIfPresent(CampaignRateLimits.self, forKey: .rateLimits)
     }
 
     /// Dimensions a campaign may set targets on.
@@ -114,6 +118,9 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         if let targetHours, !(targetHours > 0) { throw bad("target_hours must be positive") }
         if let targetSpeakers, targetSpeakers <= 0 { throw bad("target_speakers must be positive") }
         if !(0...3600).contains(overheadSecondsPerTake) { throw bad("overhead_seconds_per_take must lie between 0 and 3600") }
+        for (name, value) in [("uploads_per_minute", rateLimits?.uploadsPerMinute), ("assignments_per_minute", rateLimits?.assignmentsPerMinute)] {
+            if let value, !(value > 0 && value <= 10_000) { throw bad("rate_limits.\(name) must lie above 0 and at most 10000") }
+        }
         try QuotaPlan.validate(self)
         do { try rules.validate() } catch { throw bad("rules: \(error.message)") }
     }
@@ -206,5 +213,22 @@ public struct Campaign: Sendable, Codable, Equatable {
         self.id = id
         self.spec = spec
         self.createdAt = createdAt
+    }
+}
+
+/// A campaign's per-worker budgets (token buckets holding a sixth of a minute's calls), applied
+/// on top of the service's own.
+public struct CampaignRateLimits: Sendable, Codable, Equatable {
+    public var uploadsPerMinute: Double?
+    public var assignmentsPerMinute: Double?
+
+    public init(uploadsPerMinute: Double? = nil, assignmentsPerMinute: Double? = nil) {
+        self.uploadsPerMinute = uploadsPerMinute
+        self.assignmentsPerMinute = assignmentsPerMinute
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case uploadsPerMinute = "uploads_per_minute"
+        case assignmentsPerMinute = "assignments_per_minute"
     }
 }

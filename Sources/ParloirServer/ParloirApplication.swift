@@ -128,9 +128,10 @@ public enum ParloirServer {
         let v1 = router.group("v1")
         CampaignRoutes(store: store).register(on: v1)
         MemberRoutes(store: store).register(on: v1)
-        AssignmentRoutes(store: store).register(on: v1)
+        let campaignLimits = CampaignRateLimit(limiter: limiter, metrics: metrics)
+        AssignmentRoutes(store: store, campaignLimits: campaignLimits).register(on: v1)
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
-                        maxUploadBytes: configuration.maxUploadBytes, disk: disk).register(on: v1)
+                        maxUploadBytes: configuration.maxUploadBytes, disk: disk, campaignLimits: campaignLimits).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
         let limits = configuration.connections
         let application = Application(

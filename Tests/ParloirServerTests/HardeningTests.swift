@@ -158,6 +158,25 @@ struct HardeningTests {
         }
     }
 
+    @Test func aCampaignSetsStricterBudgetsForItsWorkers() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let strict = try await session.smallCampaign(prompts: Self.prompts, extra: "rate_limits:\n  assignments_per_minute: 6")
+            let relaxed = try await session.smallCampaign(prompts: Self.prompts)
+            let worker = try await session.addWorker()
+            #expect(try await session.assignment(campaign: strict, token: worker.token).status == 201)
+            let refused = try await session.assignment(campaign: strict, token: worker.token)
+            #expect(refused.status == 429 && refused.errorCode == "rate_limited")
+            #expect(try await session.assignment(campaign: relaxed, token: worker.token).status == 201)
+            let spec = "name: trop-strict\npurpose: Des phrases pour tester la collecte de Parloir de bout en bout.\nrate_limits:\n  uploads_per_minute: -1\n"
+            let invalid = try await session.request(.post, "/v1/campaigns", token: session.adminToken, body: Data(spec.utf8),
+                                                    headers: ["Content-Type": "application/yaml"])
+            #expect(invalid.status == 400)
+            #expect(String(decoding: invalid.body, as: UTF8.self).contains("rate_limits.uploads_per_minute"))
+        }
+    }
+
     @Test func guessingTokensIsStoppedPerAddressAndForwardedForIsBelievedOnlyFromATrustedProxy() async throws {
         for trusted in [false, true] {
             var service = TestService()
@@ -256,11 +275,19 @@ struct HardeningTests {
             let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let free = DiskSpace.free(mountPoint)
             // A WAV longer than the room left: 16-bit mono at 16 kHz, silence, in one body.
-            let long = CraftedWAV.silence(bytes: Int(free) + (256 << 10))
-            let refused = try await session.upload(assignment, token: worker.token, audio: long)
-            #expect(refused.status == 507, "\(String(decoding: refused.body, as: UTF8.self))")
-            #expect(refused.errorCode == "storage_full")
-            #expect(((refused["error"] as? [String: Any])?["message_fr"] as? String)?.contains("plein") == true)
+            let long = CraftedWAV.silence(bytes: Int(free) + (1 << 20))
+            // On a connection of its own: the answer may come before the whole body was read,
+            // and then the connection closes (the test client would not open another).
+            let connection = try RawConnection(port: session.port)
+            connection.send("PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(worker.token)\r\n"
+                            + "Content-Type: audio/wav\r\nContent-Length: \(long.count)\r\n\r\n")
+            Thread.detachNewThread { connection.send(long) }
+            let (answer, _) = await connection.received(timeout: 10)
+            #expect(RawConnection.status(of: answer) == 507, "\(String(decoding: answer.prefix(600), as: UTF8.self))")
+            let error = RawConnection.jsonBody(of: answer)?["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "storage_full")
+            #expect((error?["message_fr"] as? String)?.contains("plein") == true)
+            #expect(RawConnection.header("Retry-After", in: answer) != nil)
             #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
             #expect(DiskSpace.free(mountPoint) > free - (64 << 10), "the staging file was removed")
             // A take that fits still goes through.

@@ -112,6 +112,8 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     /// An unread body up to this size is read and dropped after an early answer, so the
     /// connection stays usable; a larger or unsized one closes the connection instead.
     static let drainLimit = 1 << 20
+    /// How long the rest of an unread body is read and dropped after an early answer.
+    static let lingeringClose = TimeAmount.seconds(2)
     private var shuttingDown = false
 
     init(limits: ConnectionLimits) {
@@ -181,7 +183,16 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         case .end:
             if closeAfterResponse {
                 cancelTimer()
-                context.writeAndFlush(data).whenComplete { _ in context.close(promise: nil) }
+                // A lingering close: the answer is followed by our FIN, and what the client still
+                // sends is read and dropped for a moment before the socket closes. Closing at once
+                // with unread bytes would make the kernel reset the connection, and a client still
+                // sending its body would lose the answer (the 413 or 507 telling it why).
+                let lingering = bodyEnded ? TimeAmount.zero : Self.lingeringClose
+                context.writeAndFlush(data).whenComplete { _ in
+                    guard lingering > .zero else { return context.close(promise: nil) }
+                    context.close(mode: .output, promise: nil)
+                    context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: lingering) { context.close(promise: nil) }
+                }
                 promise?.succeed()
                 return
             }

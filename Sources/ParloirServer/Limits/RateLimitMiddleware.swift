@@ -76,6 +76,23 @@ struct MemberRateLimitMiddleware: RouterMiddleware {
     }
 }
 
+/// A campaign's own per-worker budgets (`rate_limits` in its spec), checked by the routes once
+/// they know the campaign.
+struct CampaignRateLimit: Sendable {
+    let limiter: RateLimiter
+    let metrics: ServerMetrics
+
+    /// Takes one `call` out of `worker`'s budget in `campaign`; 429 when it is spent.
+    func charge(_ call: LimitedCall, campaign: Campaign, worker: Member) throws {
+        let perMinute = call == .upload ? campaign.spec.rateLimits?.uploadsPerMinute : campaign.spec.rateLimits?.assignmentsPerMinute
+        guard let perMinute, let budget = RateBudget.perMinute(perMinute) else { return }
+        if let wait = limiter.charge("\(call.rawValue)|\(campaign.id)|\(worker.id)", budget) {
+            metrics.recordRateLimited(budget: call.rawValue, scope: "campaign")
+            throw RateLimitRefusal.tooFast(call, scope: "member", budget: budget, retryAfter: wait)
+        }
+    }
+}
+
 /// 429 answers, with `Retry-After` and the French words a worker's app shows.
 enum RateLimitRefusal {
     static func tooFast(_ call: LimitedCall, scope: String, budget: RateBudget, retryAfter: Int) -> ParloirError {

@@ -9,6 +9,7 @@ import ParloirCore
 /// the assignment in that noise cell; a full cell or the per-speaker cap answers 409.
 struct AssignmentRoutes {
     let store: any ParloirStore
+    let campaignLimits: CampaignRateLimit
 
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("campaigns/:campaign/assignments") { request, context in try await assign(request, context) }
@@ -40,6 +41,7 @@ struct AssignmentRoutes {
         let noise = try RecordingRoutes.declaredNoise(request)
         let campaignID = try context.parameters.require("campaign")
         let campaign = try await store.existingCampaign(id: campaignID)
+        try campaignLimits.charge(.assignment, campaign: campaign, worker: worker)
         guard worker.profile.consentAt != nil else {
             throw ParloirError.forbidden("the worker has not consented to the campaign's terms (profile consent_at)")
         }

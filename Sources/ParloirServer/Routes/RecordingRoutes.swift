@@ -25,6 +25,7 @@ struct RecordingRoutes {
     let analysis: AnalysisPool
     let maxUploadBytes: Int
     let disk: DiskRoom
+    let campaignLimits: CampaignRateLimit
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let noiseCondition = HTTPField.Name("X-Noise-Condition")!
@@ -65,6 +66,7 @@ struct RecordingRoutes {
         let noise = try Self.declaredNoise(request)
         if let conflict = assignment.uploadConflict(at: started) { throw conflict }
         let campaign = try await store.existingCampaign(id: assignment.campaignID)
+        try campaignLimits.charge(.upload, campaign: campaign, worker: worker)
         if analysis.isSaturated {
             metrics.recordRefusedUpload(code: "busy")
             throw Self.busy
