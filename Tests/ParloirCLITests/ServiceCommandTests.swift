@@ -30,7 +30,8 @@ struct ServiceCommandTests {
             process.standardOutput = log
             process.standardError = log
             try process.run()
-            for _ in 0..<400 where (makesAdmin && !FileManager.default.fileExists(atPath: directory + "/admin.token")) || !Self.listening(port) {
+            for _ in 0..<400 {
+                if (!makesAdmin || FileManager.default.fileExists(atPath: directory + "/admin.token")) && Self.listening(port) { break }
                 usleep(50_000)
             }
         }

@@ -2,9 +2,24 @@ import Foundation
 import ParloirTestServers
 import Testing
 
-/// `parloir serve` stopping with clients under way: SIGTERM answers what it can and exits within
-/// the grace, whatever a stalled client does.
+/// `parloir serve` under clients that hold connections: the cap, and SIGTERM, which answers what
+/// it can and exits within the grace whatever a stalled client does.
 struct ShutdownTests {
+    @Test func connectionsPastTheCapWaitForAFreeSlot() async throws {
+        let service = try ServiceCommandTests.RunningService(arguments: ["--max-connections", "4", "--header-timeout", "30"])
+        defer { _ = service.stop() }
+        var holders = try (0..<4).map { _ in try RawConnection(port: service.port) }
+        for holder in holders { holder.send("GET /healthz HTTP/1.1\r\n") }
+        try await Task.sleep(for: .milliseconds(300))
+        let waiting = try RawConnection(port: service.port)
+        waiting.send("GET /healthz HTTP/1.1\r\nHost: parloir\r\nConnection: close\r\n\r\n")
+        let (early, _) = await waiting.received(timeout: 1)
+        #expect(early.isEmpty, "a fifth connection is not served while four are open")
+        holders.removeAll()
+        let (late, _) = await waiting.received(timeout: 5)
+        #expect(RawConnection.status(of: late) == 200, "it is served once a slot frees")
+    }
+
     @Test func sigtermWithStalledUploadsExitsWithinTheGrace() async throws {
         let service = try ServiceCommandTests.RunningService(
             campaign: ExportTests.Fixture.campaignIgnoringSpeakingRate(),
