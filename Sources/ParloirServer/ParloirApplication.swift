@@ -116,6 +116,7 @@ public enum ParloirServer {
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
                         maxUploadBytes: configuration.maxUploadBytes).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
+        PrivacyRoutes(store: store, blobs: blobs).register(on: v1)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "parloir"),

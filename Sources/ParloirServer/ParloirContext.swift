@@ -7,10 +7,13 @@ public struct ParloirContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated member, if a valid token came with the request.
     public var identity: Member?
+    /// The members the authenticator remembers by token, for a route that erases one.
+    var tokens: MemberCache?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+        tokens = nil
     }
 
     /// The member, who must hold one of `roles`; 401 without a valid token, 403 with the wrong role.
