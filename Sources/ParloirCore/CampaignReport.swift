@@ -26,6 +26,9 @@ public struct CampaignReport: Sendable, Codable, Equatable {
     public var noise: NoiseSummary
     /// Workers under their pseudonymous ids, most takes first.
     public var workers: [WorkerAggregate]
+    /// Members erased at their request: their takes are gone from every other figure, their pay
+    /// stays in `totals.paid_cents`.
+    public var erasures: ErasureTally
 
     public struct Totals: Sendable, Codable, Equatable {
         public var prompts: Int
@@ -38,6 +41,7 @@ public struct CampaignReport: Sendable, Codable, Equatable {
         public var speakers: Int
         /// Distinct workers with any take.
         public var workers: Int
+        /// Everything booked to the campaign's ledger, the pay of erased members included.
         public var paidCents: Int
     }
 
@@ -156,7 +160,9 @@ public struct ReportInputs: Sendable {
     public var acceptedSeconds = 0.0
     public var speakers = 0
     public var workers = 0
+    /// Pay booked, the erased members' included.
     public var paidCents = 0
+    public var erasures = ErasureTally()
     public var rejections: [String: Int] = [:]
     /// Uploads in each of the last 60 minutes, oldest first.
     public var uploadsPerMinute = [Int](repeating: 0, count: 60)
@@ -240,6 +246,7 @@ extension CampaignReport {
             doubleReviewWer: inputs.doubleReviewWER, errorRate: estimate?.rate, intervalLow: estimate?.lower, intervalHigh: estimate?.upper)
         noise = Self.noise(inputs.noise)
         workers = Self.workers(inputs.workerTallies, overhead: campaign.spec.overheadSecondsPerTake)
+        erasures = inputs.erasures
     }
 
     static func histogram(_ values: [Double], from lower: Double, to upper: Double, step: Double) -> [HistogramBin] {

@@ -103,6 +103,16 @@ enum Datasheet {
              + "hashes that do not match the service's own ids. A speaker who asks for erasure has their takes removed from the "
              + "service; the next export no longer contains them, and recipients are asked to replace earlier copies.")
         line()
+        let erased = report.erasures
+        if erased.members == 0 {
+            line("No speaker of this campaign had been erased when this export was made.")
+        } else {
+            line("\(erased.members) \(erased.members == 1 ? "speaker" : "speakers") of this campaign had their data erased before this "
+                 + "export was made: their \(erased.takes) \(erased.takes == 1 ? "take was" : "takes were") removed, "
+                 + String(format: "%d of them accepted (%.3f hours)", erased.acceptedTakes, erased.acceptedSeconds / 3600)
+                 + ", and are in none of the figures above; only their pay (\(Euros.text(erased.paidCents))) is kept, within the total paid.")
+        }
+        line()
         line("## Files")
         line()
         line("`SHA256SUMS` lists every file with its SHA-256 (`sha256sum -c SHA256SUMS`).")

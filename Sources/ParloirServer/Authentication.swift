@@ -10,8 +10,9 @@ import ParloirCore
 /// hashes, so a stolen database gives no usable token. A presented token is never compared with
 /// a stored one: its hash is looked up, so the time a lookup takes tells an attacker at most how
 /// much of a hash they matched, which does not bring them closer to a token (finding one would
-/// mean inverting SHA-256). Members found are remembered (they do
-/// not change once added), so that a recording app's every request does not read the database.
+/// mean inverting SHA-256). Members found are remembered for a few seconds, so that a recording
+/// app's every request does not read the database; an erasure forgets its member at once on the
+/// replica that made it (through `ParloirContext.tokens`), and on the others when that time is up.
 struct BearerTokenAuthenticator: AuthenticatorMiddleware {
     typealias Context = ParloirContext
     let store: any ParloirStore
@@ -24,6 +25,14 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
         guard let member = try await store.member(tokenHash: hash) else { return nil }
         known[hash] = member
         return member
+    }
+
+    /// Authenticates, and hands the routes the cache so that an erasure can forget its member.
+    func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.tokens = known
+        context.identity = try await authenticate(request: request, context: context)
+        return try await next(request, context)
     }
 }
 
@@ -39,22 +48,42 @@ extension BearerTokenAuthenticator {
     }
 }
 
-/// Members by token hash, up to a capacity (then it starts again empty: a cache, not a store).
+/// Members by token hash, each for `lifetime`, up to a capacity (then it starts again empty: a
+/// cache, not a store).
 final class MemberCache: @unchecked Sendable {
     private let lock = NSLock()
     private let capacity: Int
-    private var members: [String: Member] = [:]
+    private let lifetime: Duration
+    private var members: [String: (member: Member, until: ContinuousClock.Instant)] = [:]
 
-    init(capacity: Int) { self.capacity = capacity }
+    /// `lifetime` bounds how long another replica's erasure of a member goes unnoticed here.
+    init(capacity: Int, lifetime: Duration = .seconds(5)) {
+        self.capacity = capacity
+        self.lifetime = lifetime
+    }
 
     subscript(hash: String) -> Member? {
-        get { lock.withLock { members[hash] } }
+        get {
+            lock.withLock {
+                guard let entry = members[hash] else { return nil }
+                guard entry.until > .now else {
+                    members[hash] = nil
+                    return nil
+                }
+                return entry.member
+            }
+        }
         set {
             lock.withLock {
                 if members.count >= capacity { members.removeAll(keepingCapacity: true) }
-                members[hash] = newValue
+                members[hash] = newValue.map { ($0, .now + lifetime) }
             }
         }
+    }
+
+    /// Forgets every token of the member (they were erased).
+    func forget(memberID: String) {
+        lock.withLock { members = members.filter { $0.value.member.id != memberID } }
     }
 }
 

@@ -18,8 +18,9 @@ enum BlobResponse {
     }
 }
 
-/// The response writer handed to the blob store's sink, which calls it one chunk at a time.
-private final class WriterBox: @unchecked Sendable {
+/// The response writer handed to a streaming producer (the blob store's sink, an archive), which
+/// calls it one chunk at a time.
+final class WriterBox: @unchecked Sendable {
     var writer: any ResponseBodyWriter
 
     init(_ writer: any ResponseBodyWriter) { self.writer = writer }

@@ -13,6 +13,7 @@ enum DomainErrors {
         case let error as CampaignStoreError: return http(error)
         case let error as VerificationError: return http(error)
         case let error as AppealError: return http(error)
+        case let error as ErasureError: return http(error)
         case let error as BlobError: return http(error)
         case let error as StoreError: return http(error)
         case let error as RequestBodyDeadline: return error.parloirError
@@ -77,6 +78,16 @@ enum DomainErrors {
         case .alreadyAppealed:
             return .conflict("already_appealed", "this take was already appealed; an appeal is heard once",
                              details: ["message_fr": "Cette prise a déjà fait l'objet d'un recours."])
+        }
+    }
+
+    static func http(_ error: ErasureError) -> ParloirError {
+        switch error {
+        case .memberNotFound(let id):
+            return ParloirError(status: 404, code: "not_found", message: "member \(id) does not exist (an erased member no longer does)",
+                                details: ["message_fr": "Ce compte n'existe pas ou a déjà été effacé."])
+        case .adminNotErasable(let id):
+            return .conflict("member_is_admin", "\(id) is an admin; admins are not erased (their ids sign the erasures they made)")
         }
     }
 

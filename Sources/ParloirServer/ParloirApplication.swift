@@ -133,6 +133,7 @@ public enum ParloirServer {
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
                         maxUploadBytes: configuration.maxUploadBytes, disk: disk, campaignLimits: campaignLimits).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
+        PrivacyRoutes(store: store, blobs: blobs).register(on: v1)
         let limits = configuration.connections
         let application = Application(
             router: router,

@@ -18,11 +18,14 @@ public struct ParloirContext: AuthRequestContext, RequestContext {
     var requestID = ""
     /// The client's address (the peer, or past trusted proxies), set by the access log.
     var clientAddress = "unknown"
+    /// The members the authenticator remembers by token, for a route that erases one.
+    var tokens: MemberCache?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
         peer = source.channel.remoteAddress?.ipAddress
+        tokens = nil
     }
 
     /// The member, who must hold one of `roles`; 401 without a valid token, 403 with the wrong role.

@@ -104,7 +104,7 @@ struct PromptsCommand: AsyncParsableCommand {
 
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "member", abstract: "Manage members on a running service.", subcommands: [Add.self]
+        commandName: "member", abstract: "Manage members on a running service.", subcommands: [Add.self, Erase.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -133,6 +133,40 @@ struct MemberCommand: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             let body = try encoder.encode(Body(role: role, profile: profile))
             _ = try await sendAndPrint(try service.client(), "POST", "/v1/members", body: body, contentType: "application/json")
+        }
+    }
+
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a member (GDPR article 17): profile, token, takes and their audio; prints the tombstone.",
+            discussion: """
+                The member's pay stays in their campaigns' pay totals, as an anonymous figure; their takes leave the quotas, \
+                and exports made afterwards do not contain them. Asks for the id again unless --yes. Admins are not erased. \
+                Example: parloir member erase w-3f9c1a7b2d4e5f60 --yes
+                """
+        )
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
+        @Flag(name: .long, help: "Erase without asking (for scripts).") var yes = false
+
+        func validate() throws {
+            guard !id.isEmpty, id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
+                throw ValidationError("ID must be a member id such as w-3f9c1a7b2d4e5f60")
+            }
+        }
+
+        func run() async throws {
+            let client = try service.client()
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw CommandLineFailure.badArgument("erasing \(id) cannot be undone: add --yes to erase without being asked (standard input is not a terminal)")
+                }
+                FileHandle.standardOutput.write(Data("Erase \(id): profile, token, every take and its audio? This cannot be undone. Type the id again to confirm: ".utf8))
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == id else {
+                    throw CommandLineFailure.refused("not confirmed: nothing was erased")
+                }
+            }
+            _ = try await sendAndPrint(client, "DELETE", "/v1/members/\(id)", body: nil, contentType: nil)
         }
     }
 }

@@ -46,6 +46,15 @@ public enum AppealError: Error, Sendable, Equatable {
     case alreadyAppealed
 }
 
+/// Why a member could not be erased.
+public enum ErasureError: Error, Sendable, Equatable {
+    /// No member has this id (or they were erased already).
+    case memberNotFound(String)
+    /// Admins are not erased: their ids sign the tombstones of the erasures they made, and the
+    /// service needs an admin to run at all.
+    case adminNotErasable(String)
+}
+
 /// Why a store could not be opened or used at all.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The configuration names no engine Parloir has, or names it wrongly.

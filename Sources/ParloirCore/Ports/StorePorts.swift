@@ -93,9 +93,38 @@ public protocol JobLeases: Sendable {
     func acquireLease(job: String, holder: String, now: Date, duration: TimeInterval) async throws -> Bool
 }
 
+/// A member's rights over their data: a copy of it (GDPR articles 15 and 20) and its erasure (17).
+public protocol PrivacyStore: Sendable {
+    /// Everything stored about `member`: their takes with what became of them, their pay, the
+    /// reviews they made; read in one snapshot, so that the copy is whole even while they work.
+    func personalData(of member: Member) async throws -> PersonalData
+    /// Erases the member `id`: their profile and token, their assignments and takes (with the
+    /// takes' transcripts, reviews, tasks, appeals, gold answers, pay lines), their idempotent
+    /// answers and trust figures. What stays is anonymous: each campaign keeps what the member
+    /// was paid in its pay total and the count of takes erased (`ErasureTally`), and a tombstone
+    /// (`Erasure`) says when, at whose request (`requestedBy`: an admin id or `Erasure.bySelf`)
+    /// and how much went. Reviews the member made as a verifier stay, under
+    /// `Erasure.anonymousReviewer`, since they settled other people's takes; tasks leased to them
+    /// go back to the queue.
+    ///
+    /// The erased takes leave the quotas: the cells they counted in count without them, and the
+    /// prompts they covered want a speaker again, just as the report and exports no longer show
+    /// them. Throws `ErasureError.memberNotFound` for an unknown id (a member erased already is
+    /// one) and `ErasureError.adminNotErasable` for an admin.
+    ///
+    /// Atomic primitive: delete-with-tombstone, in one transaction. The member's row is locked
+    /// first, so that no assignment can be made for them meanwhile, then their assignments, so
+    /// that an upload under way either committed its take before (and the take is erased) or
+    /// finds its assignment gone; whichever replicas race, no row of the member survives and the
+    /// tallies move once. The blobs are the caller's to delete, after the commit.
+    func eraseMember(id: String, requestedBy: String, now: Date, erasureID: String) async throws -> ErasureOutcome
+    /// Every erasure recorded, oldest first.
+    func erasures() async throws -> [Erasure]
+}
+
 /// Every capability: what a whole Parloir service is built on.
 public typealias ParloirStore = CampaignStore & MemberStore & CollectionStore & ReportingStore & VerificationStore
-    & TranscriptionQueue & JobLeases & StoreLifecycle
+    & TranscriptionQueue & JobLeases & PrivacyStore & StoreLifecycle
 
 extension CampaignStore {
     /// The campaign with `id`, or `CampaignStoreError.notFound`.

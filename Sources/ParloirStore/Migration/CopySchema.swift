@@ -72,6 +72,10 @@ enum CopySchema {
                   key: ["campaign_id", "cell"]),
         CopyTable(name: "quota_speaker", columns: [("campaign_id", .text), ("cell", .text), ("worker_id", .text), ("recordings", .integer)],
                   key: ["campaign_id", "cell", "worker_id"]),
+        CopyTable(name: "erasure", columns: [("id", .text), ("erased_at", .time), ("erased_by", .text), ("role", .text), ("takes", .integer),
+                                             ("audio_bytes", .integer), ("paid_cents", .integer)], key: ["id"]),
+        CopyTable(name: "erased_tally", columns: [("erasure_id", .text), ("campaign_id", .text), ("takes", .integer), ("accepted", .integer),
+                                                  ("accepted_seconds", .real), ("paid_cents", .integer)], key: ["erasure_id", "campaign_id"]),
     ]
 }
 

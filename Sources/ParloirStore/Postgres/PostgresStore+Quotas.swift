@@ -220,6 +220,8 @@ extension PostgresStore {
                 inputs.speakers = try row["speakers"].decode(Int.self)
             }
             inputs.paidCents = try await session.value("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE campaign_id = \(id)", as: Int.self) ?? 0
+            inputs.erasures = try await Self.erasureTally(session, campaignID: id)
+            inputs.paidCents += inputs.erasures.paidCents
             for row in try await session.rows("""
                 SELECT j.reason ->> 'code' AS code, COUNT(*) AS n
                 FROM recording r CROSS JOIN LATERAL jsonb_array_elements(r.report -> 'reasons') AS j(reason)

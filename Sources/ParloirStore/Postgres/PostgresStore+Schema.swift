@@ -148,6 +148,25 @@ extension PostgresStore {
             "ALTER TABLE idempotency ADD COLUMN assignment_id text NOT NULL DEFAULT ''",
             "ALTER TABLE idempotency ADD COLUMN body_sha256 text NOT NULL DEFAULT ''",
         ]),
+        // Tombstones of erased members and the anonymous figures each campaign keeps of them
+        // (see `eraseMember`), with the indexes an erasure's deletes look rows up by.
+        PostgresMigration(id: "erasure", statements: [
+            """
+            CREATE TABLE erasure (
+                id text PRIMARY KEY, erased_at timestamptz NOT NULL, erased_by text NOT NULL, role text NOT NULL,
+                takes integer NOT NULL, audio_bytes bigint NOT NULL, paid_cents bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE erased_tally (
+                erasure_id text NOT NULL REFERENCES erasure (id), campaign_id text NOT NULL, takes integer NOT NULL,
+                accepted integer NOT NULL, accepted_seconds double precision NOT NULL, paid_cents bigint NOT NULL,
+                PRIMARY KEY (erasure_id, campaign_id))
+            """,
+            "CREATE INDEX erased_tally_by_campaign ON erased_tally (campaign_id)",
+            "CREATE INDEX review_by_verifier ON review (verifier_id)",
+            "CREATE INDEX appeal_by_worker ON appeal (worker_id)",
+            "CREATE INDEX quota_speaker_by_worker ON quota_speaker (worker_id)",
+        ]),
     ]
 
     /// The advisory lock taken by every migration transaction, so that replicas starting at once

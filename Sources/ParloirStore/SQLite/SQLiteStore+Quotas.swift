@@ -187,6 +187,8 @@ extension SQLiteStore {
                 inputs.speakers = row["speakers"]
             }
             inputs.paidCents = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE campaign_id = ?", arguments: [id]) ?? 0
+            inputs.erasures = try Self.erasureTally(db, campaignID: id)
+            inputs.paidCents += inputs.erasures.paidCents
             for row in try Row.fetchAll(db, sql: """
                 SELECT json_extract(j.value, '$.code') AS code, COUNT(*) AS n
                 FROM recording r, json_each(r.report, '$.reasons') j

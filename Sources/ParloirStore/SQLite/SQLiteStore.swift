@@ -167,6 +167,7 @@ public final class SQLiteStore: ParloirStore {
                 ALTER TABLE idempotency ADD COLUMN body_sha256 TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("erasure", migrate: migrateErasure)
         return migrator
     }
 
