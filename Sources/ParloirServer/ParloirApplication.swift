@@ -107,6 +107,7 @@ public enum ParloirServer {
         let router = Router(context: ParloirContext.self)
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         router.middlewares.add(BearerTokenAuthenticator(store: store))
         OperationsRoutes(metrics: metrics, store: store, blobs: blobs).register(on: router)
         let v1 = router.group("v1")
