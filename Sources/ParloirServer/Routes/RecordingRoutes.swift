@@ -45,7 +45,7 @@ struct RecordingRoutes {
         let started = Date()
         let worker = try context.member(.worker)
         let assignmentID = try context.parameters.require("assignment")
-        let key = request.headers[Self.idempotencyKey]
+        let key = try Self.declaredIdempotencyKey(request)
         if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
             return try await Self.replay(stored, to: request, assignmentID: assignmentID, limit: maxUploadBytes)
         }
@@ -156,6 +156,15 @@ struct RecordingRoutes {
             guard stored.answers(assignmentID: assignmentID, bodySHA256: Identifiers.hex(hasher.finalize())) else { throw keyReused }
         }
         return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
+    }
+
+    /// The `Idempotency-Key`, if any: 1 to 200 characters (it is kept with the answer).
+    static func declaredIdempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[idempotencyKey] else { return nil }
+        guard (1...200).contains(key.unicodeScalars.count) else {
+            throw ParloirError.badRequest("Idempotency-Key must be 1 to 200 characters", code: "invalid_idempotency_key")
+        }
+        return key
     }
 
     static let keyReused = ParloirError(
