@@ -42,6 +42,8 @@ trap cleanup EXIT
 "$python" -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
 
+# The embedded store in the temporary folder, whatever the environment names.
+unset PARLOIR_DATABASE_URL PARLOIR_BLOBS_URL
 port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
 "$binary" serve --data-dir "$work/data" --host 127.0.0.1 --port "$port" \
