@@ -22,6 +22,7 @@ start_postgres "$servers/postgres"
 start_seaweedfs "$servers/s3"
 
 swift build --build-tests
+scripts/schemathesis.sh
 swift test
 # The service's own tests once more with the service on PostgreSQL and S3 (the store contract
 # and the replica tests above already ran on both engines).

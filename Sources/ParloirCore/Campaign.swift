@@ -125,22 +125,45 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         do { try rules.validate() } catch { throw bad("rules: \(error.message)") }
     }
 
+    /// A YAML node as a JSON value: null, true or false, a number or a string as its tag says
+    /// (a number JSON cannot hold stays a string, and is refused as one).
+    static func jsonValue(_ node: Node) -> Any {
+        switch node {
+        case .scalar(let scalar):
+            switch Tag.Name(rawValue: node.tag.rawValue) {
+            case Tag.Name.null: return NSNull()
+            case Tag.Name.bool: return node.bool.map { $0 as Any } ?? scalar.string
+            case Tag.Name.int: return node.int.map { $0 as Any } ?? scalar.string
+            case Tag.Name.float: return node.float.flatMap { $0.isFinite ? $0 as Any : nil } ?? scalar.string
+            default: return scalar.string
+            }
+        case .mapping(let mapping):
+            return Dictionary(mapping.map { ($0.key.string ?? "", jsonValue($0.value)) }, uniquingKeysWith: { first, _ in first })
+        case .sequence(let sequence):
+            return sequence.map(jsonValue)
+        case .alias:
+            return NSNull()
+        }
+    }
+
     /// Reads a spec from YAML or JSON text.
     public static func parse(_ text: String) throws(ParloirError) -> CampaignSpec {
         do {
-            let spec = try YAMLDecoder().decode(CampaignSpec.self, from: text)
+            // YAML is read as the JSON it stands for, with YAML's own types, so that a spec is held
+            // to the same types as a JSON one (`name: 5` is a number, not the string "5").
+            guard let document = try Yams.compose(yaml: text) else { throw ParloirError.badRequest("the spec is empty", code: "invalid_spec") }
+            let json = try JSONSerialization.data(withJSONObject: jsonValue(document), options: [.fragmentsAllowed])
+            let spec = try JSONDecoder().decode(CampaignSpec.self, from: json)
             try spec.validate()
             return spec
         } catch let error as ParloirError {
             throw error
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw .badRequest("the spec lacks \"\(key.stringValue)\"", code: "invalid_spec")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw .badRequest("\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type", code: "invalid_spec")
-        } catch let DecodingError.dataCorrupted(context) {
+        } catch let error as DecodingError {
+            if let message = error.fieldMessage { throw .badRequest(message, code: "invalid_spec") }
+            guard case .dataCorrupted(let context) = error else { throw .badRequest("the spec is malformed", code: "invalid_spec") }
             throw .badRequest("the spec is malformed: \(context.debugDescription)", code: "invalid_spec")
         } catch {
-            throw .badRequest("the spec is not valid YAML or JSON: \(error)", code: "invalid_spec")
+            throw .badRequest("the spec is malformed YAML or JSON: \(error)", code: "invalid_spec")
         }
     }
 }

@@ -66,7 +66,8 @@ public struct WorkerProfile: Sendable, Codable, Equatable {
             throw .badRequest("region \"\(region)\" is not a known region or country slug (for example ile-de-france, belgique, quebec, senegal)", code: "invalid_profile")
         }
         for (name, value) in [("accent", accent), ("native_language", nativeLanguage)] {
-            if let value, value.isEmpty || value.count > 64 {
+            // Counted in Unicode code points, as the OpenAPI description's maxLength counts them.
+            if let value, value.isEmpty || value.unicodeScalars.count > 64 {
                 throw .badRequest("\(name) must be 1 to 64 characters", code: "invalid_profile")
             }
         }

@@ -120,6 +120,7 @@ public enum ParloirServer {
                                                    trustedProxies: configuration.rateLimits.trustedProxies))
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         router.middlewares.add(AddressRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))
         router.middlewares.add(BearerTokenAuthenticator(store: store))
         router.middlewares.add(MemberRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))

@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds an upload may wait for an analysis thread before it is answered 503.", valueName: "SECONDS"))
     var analysisWait = 10.0
 
-    @Option(name: .long, help: ArgumentHelp("Seconds a new connection has to send a whole request head.", valueName: "SECONDS"))
+    @Option(name: .long, help: ArgumentHelp("Seconds a request head has to arrive whole after its first byte.", valueName: "SECONDS"))
     var headerTimeout = 10.0
 
     @Option(name: .long, help: ArgumentHelp("Seconds a request body may pause between bytes before it is answered 408.", valueName: "SECONDS"))
@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds a request body has to arrive whole after its head.", valueName: "SECONDS"))
     var uploadDeadline = 300.0
 
-    @Option(name: .long, help: ArgumentHelp("Seconds an idle keep-alive connection stays open.", valueName: "SECONDS"))
+    @Option(name: .long, help: ArgumentHelp("Seconds a connection that sends nothing (new, or between requests) stays open.", valueName: "SECONDS"))
     var keepAliveTimeout = 60.0
 
     @Option(name: .long, help: ArgumentHelp("Connections open at once (more wait in the listen backlog).", valueName: "N"))

@@ -69,11 +69,11 @@ public struct VerifierResult: Sendable, Codable, Equatable {
     public func validate() throws(ParloirError) {
         switch verdict {
         case .corrected:
-            guard let transcript, !transcript.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let transcript, !transcript.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw .badRequest("a corrected result needs the transcript of what was said", code: "invalid_result")
             }
         case .unusable:
-            guard let unusableReason, !unusableReason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let unusableReason, !unusableReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw .badRequest("an unusable result needs an unusable_reason", code: "invalid_result")
             }
         case .matchesPrompt:

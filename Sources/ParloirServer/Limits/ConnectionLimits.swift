@@ -10,13 +10,13 @@ import ParloirCore
 /// A phone on a bad network is slow but keeps moving; a client that stops sending is closed, so
 /// that a few hundred stalled sockets cannot hold the service.
 public struct ConnectionLimits: Sendable {
-    /// A new connection must deliver a whole request head within this time.
+    /// A request head must arrive whole within this time of its first byte.
     public var headerTimeout: Duration
     /// Once a request head arrived, its body must not pause longer than this between bytes.
     public var bodyIdleTimeout: Duration
     /// A request's body must have arrived whole within this time after its head.
     public var uploadDeadline: Duration
-    /// An idle keep-alive connection is closed after this time (the next head must arrive within it).
+    /// A connection that sends nothing (new, or between requests) is closed after this time.
     public var keepAliveTimeout: Duration
     /// Connections open at once; further ones wait in the listen backlog.
     public var maxConnections: Int
@@ -81,8 +81,9 @@ struct RequestBodyDeadline: HTTPResponseError, CustomStringConvertible {
 /// Enforces `ConnectionLimits`' times on one HTTP/1 connection, between the HTTP codec and the
 /// request handling. It sees request parts as they are decoded and response parts as they are
 /// written, and keeps one timer at a time:
-/// - waiting for a head: the header timeout on a new connection, the keep-alive timeout after a
-///   response; when it fires the connection is closed (no request is under way to answer);
+/// - waiting for a head: the keep-alive timeout while the client sends nothing (a new connection,
+///   or after a response), the header timeout once a head's first bytes arrived; when it fires
+///   the connection is closed (no request is under way to answer);
 /// - reading a body: the idle timeout (checked against the last body part) and the upload
 ///   deadline; when one fires, a `RequestBodyDeadline` error ends the body stream, so the route
 ///   answers 408 and discards what it had, and the connection is closed after that answer;
@@ -115,12 +116,19 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     /// How long the rest of an unread body is read and dropped after an early answer.
     static let lingeringClose = TimeAmount.seconds(2)
     private var shuttingDown = false
+    /// Whether bytes of the next head have arrived since the last response.
+    private var headBegun = false
+    private var context: ChannelHandlerContext?
 
     init(limits: ConnectionLimits) {
         self.limits = limits
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // Bytes are watched before the HTTP decoder: a head that has begun to arrive is on the
+        // header timeout, while a connection that has sent nothing yet is merely idle.
+        try? context.pipeline.syncOperations.addHandler(FirstBytesWatcher(deadlines: self), position: .first)
         if context.channel.isActive { start(context) }
     }
 
@@ -131,6 +139,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer()
+        self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -141,6 +150,13 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
+        schedule(context, in: limits.keepAliveTimeout)
+    }
+
+    /// Bytes arrived from the client: if they begin a head, the head has the header timeout.
+    fileprivate func bytesArrived() {
+        guard phase == .awaitingHead, !headBegun, !shuttingDown, let context else { return }
+        headBegun = true
         schedule(context, in: limits.headerTimeout)
     }
 
@@ -148,6 +164,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         switch unwrapInboundIn(data) {
         case .head(let head):
             phase = .readingBody
+            headBegun = false
             bodyEnded = false
             declaredLength = head.headerFields[.contentLength].flatMap { Int($0) }
             headArrived = .now()
@@ -262,5 +279,23 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         context.fireErrorCaught(error)
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
         timer = loop.scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
+    }
+}
+
+/// Tells the deadline handler when bytes arrive, ahead of the HTTP decoder (which says nothing
+/// until a head is whole).
+private final class FirstBytesWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private weak var deadlines: ConnectionDeadlineHandler?
+
+    init(deadlines: ConnectionDeadlineHandler) {
+        self.deadlines = deadlines
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deadlines?.bytesArrived()
+        context.fireChannelRead(data)
     }
 }

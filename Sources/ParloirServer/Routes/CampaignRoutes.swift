@@ -82,9 +82,42 @@ struct CampaignRoutes {
         let rejected: [PromptRejection]
     }
 
+    /// One prompt in a JSON import: a sentence, or `{"text", "domain"}`.
     struct JSONPrompt: Decodable {
         let text: String
         let domain: String?
+
+        enum CodingKeys: String, CodingKey { case text, domain }
+
+        init(from decoder: any Decoder) throws {
+            if let sentence = try? decoder.singleValueContainer().decode(String.self) {
+                text = sentence
+                domain = nil
+                return
+            }
+            let object = try decoder.container(keyedBy: CodingKeys.self)
+            text = try object.decode(String.self, forKey: .text)
+            domain = try object.decodeIfPresent(String.self, forKey: .domain)
+        }
+    }
+
+    /// A JSON import: an array of prompts, or `{"prompts": [...]}`.
+    struct JSONPrompts: Decodable {
+        let prompts: [JSONPrompt]
+
+        enum CodingKeys: String, CodingKey { case prompts }
+
+        init(from decoder: any Decoder) throws {
+            if var list = try? decoder.unkeyedContainer() {
+                var prompts: [JSONPrompt] = []
+                while !list.isAtEnd { prompts.append(try list.decode(JSONPrompt.self)) }
+                self.prompts = prompts
+            } else if let object = try? decoder.container(keyedBy: CodingKeys.self) {
+                prompts = try object.decode([JSONPrompt].self, forKey: .prompts)
+            } else {
+                throw DecodingError.typeMismatch([JSONPrompt].self, .init(codingPath: [], debugDescription: "prompts are a JSON array"))
+            }
+        }
     }
 
     func importPrompts(_ request: Request, _ context: ParloirContext) async throws -> Response {
@@ -93,6 +126,7 @@ struct CampaignRoutes {
         _ = try await store.existingCampaign(id: campaignID)
         let type = request.headers[.contentType]?.lowercased() ?? ""
         let text = try await RequestBodies.text(request, limit: 8 << 20)
+        guard !text.isEmpty else { throw ParloirError.badRequest("the body is empty: send the prompts", code: "empty_body") }
         let candidates: [PromptCandidate]
         if type.hasPrefix("application/json") {
             candidates = try Self.decodeJSONPrompts(text)
@@ -107,55 +141,8 @@ struct CampaignRoutes {
 
     /// JSON prompts: an array of strings, an array of `{text, domain}`, or `{"prompts": [...]}`.
     static func decodeJSONPrompts(_ text: String) throws -> [PromptCandidate] {
-        let data = Data(text.utf8)
-        let decoder = JSONDecoder()
-        if let strings = try? decoder.decode([String].self, from: data) {
-            return strings.enumerated().map { PromptCandidate(line: $0.offset + 1, text: $0.element) }
-        }
-        if let objects = try? decoder.decode([JSONPrompt].self, from: data) {
-            return objects.enumerated().map { PromptCandidate(line: $0.offset + 1, text: $0.element.text, domain: $0.element.domain) }
-        }
-        struct Wrapped: Decodable { let prompts: [JSONPrompt] }
-        if let wrapped = try? decoder.decode(Wrapped.self, from: data) {
-            return wrapped.prompts.enumerated().map { PromptCandidate(line: $0.offset + 1, text: $0.element.text, domain: $0.element.domain) }
-        }
-        throw ParloirError.badRequest("prompts must be a JSON array of strings or of {\"text\", \"domain\"} objects", code: "malformed_json")
-    }
-}
-
-/// Reading request bodies with a size limit, as errors Parloir's clients understand.
-enum RequestBodies {
-    static func data(_ request: Request, limit: Int) async throws -> Data {
-        var collected = Data()
-        for try await buffer in request.body {
-            if collected.count + buffer.readableBytes > limit { throw ParloirError.tooLarge(limit: limit) }
-            collected.append(contentsOf: buffer.readableBytesView)
-        }
-        return collected
-    }
-
-    static func text(_ request: Request, limit: Int) async throws -> String {
-        let data = try await data(request, limit: limit)
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ParloirError.badRequest("the body is not UTF-8 text", code: "malformed_body")
-        }
-        return text
-    }
-
-    static func json<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int = 1 << 20) async throws -> T {
-        let data = try await data(request, limit: limit)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        do {
-            return try decoder.decode(T.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw ParloirError.badRequest("the JSON body lacks \"\(key.stringValue)\"", code: "malformed_json")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw ParloirError.badRequest("\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type", code: "malformed_json")
-        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw ParloirError.badRequest("\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)", code: "malformed_json")
-        } catch {
-            throw ParloirError.badRequest("the body is not valid JSON", code: "malformed_json")
+        try RequestBodies.decode(JSONPrompts.self, from: Data(text.utf8)).prompts.enumerated().map {
+            PromptCandidate(line: $0.offset + 1, text: $0.element.text, domain: $0.element.domain)
         }
     }
 }

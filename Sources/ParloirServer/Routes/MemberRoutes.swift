@@ -14,7 +14,7 @@ struct MemberRoutes {
     }
 
     struct CreateBody: Decodable {
-        let role: Role
+        let role: String
         let profile: WorkerProfile?
     }
 
@@ -28,10 +28,11 @@ struct MemberRoutes {
     func create(_ request: Request, _ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         let body = try await RequestBodies.json(CreateBody.self, request)
+        let role: Role = try RequestBodies.choice(body.role, field: "role")
         let profile = body.profile ?? WorkerProfile()
         try profile.validate()
         let token = Identifiers.token()
-        let member = Member(id: Identifiers.make(Identifiers.memberPrefix(for: body.role)), role: body.role, profile: profile, createdAt: Date())
+        let member = Member(id: Identifiers.make(Identifiers.memberPrefix(for: role)), role: role, profile: profile, createdAt: Date())
         try await store.createMember(member, tokenHash: TokenHash.of(token))
         return try JSONResponse.make(CreatedBody(id: member.id, role: member.role, token: token, profile: profile), status: .created)
     }

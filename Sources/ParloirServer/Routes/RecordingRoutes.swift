@@ -53,7 +53,7 @@ struct RecordingRoutes {
             metrics.recordRefusedUpload(code: "payload_too_large")
             throw ParloirError.tooLarge(limit: maxUploadBytes)
         }
-        let key = request.headers[Self.idempotencyKey]
+        let key = try Self.declaredIdempotencyKey(request)
         if let key, let stored = try await store.storedResponse(memberID: worker.id, key: key) {
             return try await Self.replay(stored, to: request, assignmentID: assignmentID, limit: maxUploadBytes)
         }
@@ -172,6 +172,15 @@ struct RecordingRoutes {
             guard stored.answers(assignmentID: assignmentID, bodySHA256: Identifiers.hex(hasher.finalize())) else { throw keyReused }
         }
         return JSONResponse.make(body: stored.body, status: HTTPResponse.Status(code: stored.status))
+    }
+
+    /// The `Idempotency-Key`, if any: 1 to 200 characters (it is kept with the answer).
+    static func declaredIdempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[idempotencyKey] else { return nil }
+        guard (1...200).contains(key.unicodeScalars.count) else {
+            throw ParloirError.badRequest("Idempotency-Key must be 1 to 200 characters", code: "invalid_idempotency_key")
+        }
+        return key
     }
 
     static let keyReused = ParloirError(

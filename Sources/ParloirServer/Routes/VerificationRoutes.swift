@@ -36,7 +36,7 @@ struct VerificationRoutes {
 
     struct GoldBody: Decodable {
         let recordingId: String
-        let verdict: VerifierVerdict
+        let verdict: String
         let transcript: String?
         enum CodingKeys: String, CodingKey {
             case verdict, transcript
@@ -48,7 +48,8 @@ struct VerificationRoutes {
     func gold(_ request: Request, _ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         let body = try await RequestBodies.json(GoldBody.self, request)
-        let answer = VerifierResult(verdict: body.verdict, transcript: body.transcript, unusableReason: body.verdict == .unusable ? "gold" : nil)
+        let verdict: VerifierVerdict = try RequestBodies.choice(body.verdict, field: "verdict")
+        let answer = VerifierResult(verdict: verdict, transcript: body.transcript, unusableReason: verdict == .unusable ? "gold" : nil)
         try answer.validate()
         try await store.setGold(recordingID: body.recordingId, answer: answer)
         return JSONResponse.make(.fields(["recording_id": .string(body.recordingId), "gold": .bool(true)]), status: .created)
@@ -83,7 +84,9 @@ struct VerificationRoutes {
         _ = try context.member(.asr, .admin)
         let recordingID = try context.parameters.require("recording")
         let body = try await RequestBodies.json(TranscriptBody.self, request)
-        guard !body.engine.isEmpty, body.engine.count <= 100 else { throw ParloirError.badRequest("engine must be 1 to 100 characters", code: "malformed_json") }
+        guard (1...100).contains(body.engine.unicodeScalars.count) else {
+            throw ParloirError.badRequest("\"engine\" must be 1 to 100 characters", code: "malformed_json")
+        }
         guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
         let (wer, queued) = try await TranscriptIntake(store: store).record(recording, engine: body.engine, text: body.text, confidence: body.confidence)
         return JSONResponse.make(.fields(["recording_id": .string(recordingID), "engine": .string(body.engine), "wer": .double(wer),
@@ -114,7 +117,9 @@ struct VerificationRoutes {
     func result(_ request: Request, _ context: ParloirContext) async throws -> Response {
         let verifier = try context.member(.verifier)
         let taskID = try context.parameters.require("task")
-        let result = try await RequestBodies.json(VerifierResult.self, request)
+        let body = try await RequestBodies.json(ResultBody.self, request)
+        let result = VerifierResult(verdict: try RequestBodies.choice(body.verdict, field: "verdict"), transcript: body.transcript,
+                                    tags: body.tags ?? [], unusableReason: body.unusableReason)
         try result.validate()
         let outcome = try await store.submitResult(taskID: taskID, verifierID: verifier.id, result: result, now: Date())
         return JSONResponse.make(.fields(["task_id": .string(taskID), "recorded": .bool(true),
@@ -128,14 +133,28 @@ struct VerificationRoutes {
         return JSONResponse.make(.fields(["task_id": .string(taskID), "released": .bool(true)]))
     }
 
+    /// A verifier's result as posted; the verdict is checked here, so that a wrong one is named.
+    struct ResultBody: Decodable {
+        let verdict: String
+        let transcript: String?
+        let tags: [String]?
+        let unusableReason: String?
+        enum CodingKeys: String, CodingKey {
+            case verdict, transcript, tags
+            case unusableReason = "unusable_reason"
+        }
+    }
+
     struct AppealBody: Decodable { let comment: String? }
 
     func appeal(_ request: Request, _ context: ParloirContext) async throws -> Response {
         let worker = try context.member(.worker)
         let recordingID = try context.parameters.require("recording")
-        let data = try await RequestBodies.data(request, limit: 16 << 10)
-        let comment = data.isEmpty ? nil : try JSONDecoder().decode(AppealBody.self, from: data).comment
-        if let comment, comment.count > 2000 { throw ParloirError.badRequest("the comment is longer than 2000 characters") }
+        let data = try await RequestBodies.data(request, limit: RequestBodies.jsonLimit)
+        let comment = data.isEmpty ? nil : try RequestBodies.decode(AppealBody.self, from: data).comment
+        if let comment, comment.unicodeScalars.count > 2000 {
+            throw ParloirError.badRequest("\"comment\" is longer than 2000 characters", code: "malformed_json")
+        }
         let appeal = try await store.createAppeal(recordingID: recordingID, workerID: worker.id, comment: comment, now: Date(), taskID: Identifiers.make("tsk"))
         return JSONResponse.make(.fields(["recording_id": .string(appeal.recordingID), "state": .string(appeal.state.rawValue),
                                       "comment": .string(appeal.comment)]), status: .created)
