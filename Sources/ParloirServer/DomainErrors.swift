@@ -25,6 +25,9 @@ enum DomainErrors {
         switch error {
         case .assignmentNotFound(let id): return .notFound("assignment \(id)")
         case .recordingNotFound(let id): return .notFound("recording \(id)")
+        case .memberGone:
+            return ParloirError(status: 401, code: "unauthorized", message: "the member this token belonged to was erased",
+                                details: ["message_fr": "Ce compte a été effacé : ce jeton ne sert plus."])
         case .assignmentFinished(let takes):
             return ParloirError(status: 409, code: "assignment_finished",
                                 message: takes >= Assignment.maxTakes ? "all \(Assignment.maxTakes) takes of this assignment were used"

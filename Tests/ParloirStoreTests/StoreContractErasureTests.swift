@@ -176,6 +176,21 @@ extension StoreContractTests {
     }
 
     @Test(arguments: Engine.available)
+    func anErasedMemberWhoseTokenWasRememberedGetsNoAssignment(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            let fixture = Fixture(store: store)
+            let admin = try await fixture.member("a-1", role: .admin)
+            let campaign = try await fixture.campaign()
+            let worker = try await fixture.member("w-1")
+            _ = try await store.eraseMember(id: worker.id, requestedBy: admin.id, now: Fixture.t0, erasureID: "era-1")
+            // Another replica still has the member in its token cache.
+            await #expect(throws: CollectionError.memberGone("w-1")) {
+                _ = try await store.assign(AssignmentGate(campaign: campaign, worker: worker, noise: nil), now: Fixture.t0, id: "asg-late")
+            }
+        }
+    }
+
+    @Test(arguments: Engine.available)
     func unknownMembersAndAdminsAreNotErased(engine: Engine) async throws {
         try await withStore(engine) { store in
             let fixture = Fixture(store: store)

@@ -22,6 +22,8 @@ public enum CollectionError: Error, Sendable, Equatable {
     /// The worker reached the per-speaker cap (`recordings` of at most `cap`, `share` of the campaign).
     case speakerCap(recordings: Int, cap: Int, share: Double)
     case recordingNotFound(String)
+    /// The member was erased while their token was still remembered somewhere.
+    case memberGone(String)
 }
 
 /// Why a verification operation failed.

@@ -47,6 +47,12 @@ extension PostgresStore {
         let campaign = gate.campaign, worker = gate.worker, noise = gate.noise
         let cells = try Self.json(gate.cellKeys)
         return try await withTransaction { session in
+            // The member first, as an erasure locks it first: an erasure and an assignment of the
+            // same member queue on that row instead of deadlocking, and a member erased since
+            // their token was looked up gets no assignment.
+            guard try await session.row("SELECT 1 FROM member WHERE id = \(worker.id) FOR KEY SHARE") != nil else {
+                throw CollectionError.memberGone(worker.id)
+            }
             // Reserve-under-ceiling: holding the tallies of the campaign and of the worker's cells
             // serialises every assignment that could fill the same cells, on every replica, from
             // the read of the tallies to the commit of the new in-flight counts, so a ceiling

@@ -103,6 +103,10 @@ extension SQLiteStore {
         let nowValue = now.timeIntervalSince1970
         let campaign = gate.campaign, worker = gate.worker, noise = gate.noise
         return try await write { db in
+            // A member erased since their token was looked up gets no assignment.
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM member WHERE id = ?", arguments: [worker.id]) != nil else {
+                throw CollectionError.memberGone(worker.id)
+            }
             if let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT a.*, p.text AS prompt_text FROM assignment a JOIN prompt p ON p.id = a.prompt_id
                 WHERE a.worker_id = ? AND a.campaign_id = ? AND \(Self.openAssignment("a"))
