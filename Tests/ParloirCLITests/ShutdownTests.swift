@@ -35,8 +35,8 @@ struct ShutdownTests {
             let assignment = try await seeder.call("POST", "/v1/campaigns/\(campaign)/assignments", token: worker, headers: ["X-Noise-Condition": "indoor"])
             let id = try #require(assignment.json["assignment_id"] as? String)
             let connection = try RawConnection(port: service.port)
-            connection.send("PUT /v1/assignments/\(id)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(worker)\r\n"
-                            + "Content-Type: audio/wav\r\nContent-Length: 500000\r\n\r\nRIFF")
+            connection.sendUploadHead(assignment: id, token: worker, length: 500_000)
+            connection.send("RIFF")
             stalled.append(connection)
         }
         // And a client that never finishes its head.

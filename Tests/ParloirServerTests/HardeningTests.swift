@@ -44,8 +44,7 @@ struct HardeningTests {
             let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let audio = try TestService.sample("clean_fr-fr_0.wav")
             let connection = try RawConnection(port: session.port)
-            connection.send("PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(worker.token)\r\n"
-                            + "Content-Type: audio/wav\r\nContent-Length: \(audio.count)\r\nX-Request-Id: stalled-1\r\n\r\n")
+            connection.sendUploadHead(assignment: assignment, token: worker.token, length: audio.count, extra: "X-Request-Id: stalled-1\r\n")
             connection.send(audio.prefix(4000))
             let (data, closed) = await connection.received(timeout: 5)
             #expect(RawConnection.status(of: data) == 408)
@@ -70,8 +69,7 @@ struct HardeningTests {
             let worker = try await session.addWorker()
             let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let connection = try RawConnection(port: session.port)
-            connection.send("PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(worker.token)\r\n"
-                            + "Content-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n")
+            connection.sendUploadHead(assignment: assignment, token: worker.token, length: 100000)
             let started = Date()
             // A byte every 0.4 s: never idle for the body timeout (1 s), but never done either.
             let trickle = Task.detached {
@@ -98,8 +96,7 @@ struct HardeningTests {
             let worker = try await session.addWorker()
             let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
             let connection = try RawConnection(port: session.port)
-            connection.send("PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(worker.token)\r\n"
-                            + "Content-Type: audio/wav\r\nContent-Length: 2000000000\r\n\r\n")
+            connection.sendUploadHead(assignment: assignment, token: worker.token, length: 2000000000)
             let (data, closed) = await connection.received(timeout: 3)
             #expect(RawConnection.status(of: data) == 413)
             #expect((RawConnection.jsonBody(of: data)?["error"] as? [String: Any])?["code"] as? String == "payload_too_large")
@@ -279,8 +276,7 @@ struct HardeningTests {
             // On a connection of its own: the answer may come before the whole body was read,
             // and then the connection closes (the test client would not open another).
             let connection = try RawConnection(port: session.port)
-            connection.send("PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(worker.token)\r\n"
-                            + "Content-Type: audio/wav\r\nContent-Length: \(long.count)\r\n\r\n")
+            connection.sendUploadHead(assignment: assignment, token: worker.token, length: long.count)
             Thread.detachNewThread { connection.send(long) }
             let (answer, _) = await connection.received(timeout: 10)
             #expect(RawConnection.status(of: answer) == 507, "\(String(decoding: answer.prefix(600), as: UTF8.self))")

@@ -61,6 +61,14 @@ public final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Sends the head of an upload of `length` bytes of WAV on `assignment` (and nothing of the
+    /// body: the caller sends what it wants of it, when it wants).
+    @discardableResult
+    public func sendUploadHead(assignment: String, token: String, length: Int, extra: String = "") -> Bool {
+        send("PUT /v1/assignments/\(assignment)/recording HTTP/1.1\r\nHost: parloir\r\nAuthorization: Bearer \(token)\r\n"
+             + "Content-Type: audio/wav\r\nContent-Length: \(length)\r\n\(extra)\r\n")
+    }
+
     /// `receive(timeout:)` on a thread of its own, so that waiting does not hold one of the few
     /// threads the server under test runs its handlers on.
     public func received(timeout: Double) async -> (data: Data, closed: Bool) {

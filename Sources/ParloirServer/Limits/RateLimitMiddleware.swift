@@ -35,10 +35,9 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
             metrics.recordRateLimited(budget: "failed_authentication", scope: "address")
             throw RateLimitRefusal.failedAuthentication(retryAfter: wait)
         }
-        if let call = LimitedCall.of(request), let budget = call == .upload ? limits.addressUploads : limits.addressAssignments,
-           let wait = limiter.charge("\(call.rawValue)|\(address)", budget) {
-            metrics.recordRateLimited(budget: call.rawValue, scope: "address")
-            throw RateLimitRefusal.tooFast(call, scope: "address", budget: budget, retryAfter: wait)
+        if let call = LimitedCall.of(request) {
+            try limiter.chargeCall(call, of: address, scope: "address",
+                                   budget: call == .upload ? limits.addressUploads : limits.addressAssignments, metrics: metrics)
         }
         do {
             let response = try await next(request, context)
@@ -66,10 +65,9 @@ struct MemberRateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
         if let member = context.identity {
             context.record.memberID = member.id
-            if let call = LimitedCall.of(request), let budget = call == .upload ? limits.memberUploads : limits.memberAssignments,
-               let wait = limiter.charge("\(call.rawValue)|\(member.id)", budget) {
-                metrics.recordRateLimited(budget: call.rawValue, scope: "member")
-                throw RateLimitRefusal.tooFast(call, scope: "member", budget: budget, retryAfter: wait)
+            if let call = LimitedCall.of(request) {
+                try limiter.chargeCall(call, of: member.id, scope: "member",
+                                       budget: call == .upload ? limits.memberUploads : limits.memberAssignments, metrics: metrics)
             }
         }
         return try await next(request, context)
@@ -85,11 +83,18 @@ struct CampaignRateLimit: Sendable {
     /// Takes one `call` out of `worker`'s budget in `campaign`; 429 when it is spent.
     func charge(_ call: LimitedCall, campaign: Campaign, worker: Member) throws {
         let perMinute = call == .upload ? campaign.spec.rateLimits?.uploadsPerMinute : campaign.spec.rateLimits?.assignmentsPerMinute
-        guard let perMinute, let budget = RateBudget.perMinute(perMinute) else { return }
-        if let wait = limiter.charge("\(call.rawValue)|\(campaign.id)|\(worker.id)", budget) {
-            metrics.recordRateLimited(budget: call.rawValue, scope: "campaign")
-            throw RateLimitRefusal.tooFast(call, scope: "member", budget: budget, retryAfter: wait)
-        }
+        try limiter.chargeCall(call, of: "\(campaign.id)|\(worker.id)", scope: "campaign",
+                               budget: perMinute.flatMap { RateBudget.perMinute($0) }, metrics: metrics)
+    }
+}
+
+extension RateLimiter {
+    /// Takes one `call` out of `who`'s bucket under `budget` (none: unlimited); 429, counted in
+    /// the metrics under `scope`, when it is spent.
+    func chargeCall(_ call: LimitedCall, of who: String, scope: String, budget: RateBudget?, metrics: ServerMetrics) throws {
+        guard let budget, let wait = charge("\(call.rawValue)|\(scope)|\(who)", budget) else { return }
+        metrics.recordRateLimited(budget: call.rawValue, scope: scope)
+        throw RateLimitRefusal.tooFast(call, scope: scope, budget: budget, retryAfter: wait)
     }
 }
 
@@ -97,7 +102,7 @@ struct CampaignRateLimit: Sendable {
 enum RateLimitRefusal {
     static func tooFast(_ call: LimitedCall, scope: String, budget: RateBudget, retryAfter: Int) -> ParloirError {
         let what = call == .upload ? "uploads" : "assignment requests"
-        let whose = scope == "member" ? "this token" : "this address"
+        let whose = scope == "address" ? "this address" : scope == "campaign" ? "this token in this campaign" : "this token"
         let french = call == .upload ? "Vous envoyez des prises trop vite" : "Vous demandez des phrases trop vite"
         return ParloirError(
             status: 429, code: "rate_limited",
