@@ -143,8 +143,10 @@ private final class MemoryStream {
             case SEEK_END: base = stream.data.count
             default: base = 0
             }
-            let target = base + Int(offset)
-            guard target >= 0 else { return -1 }
+            // libsndfile seeks by sizes read from the header, any 64-bit value: one that leaves
+            // Int's range fails as an out-of-range lseek would, instead of trapping.
+            let (target, overflow) = base.addingReportingOverflow(Int(offset))
+            guard !overflow, target >= 0 else { return -1 }
             stream.position = target
             return sf_count_t(target)
         },
