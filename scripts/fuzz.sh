@@ -10,6 +10,7 @@
 # next run. See docs/fuzzing.md.
 #
 #   scripts/fuzz.sh 1800
+#   scripts/fuzz.sh 900 -use_value_profile=1      (further arguments go to libFuzzer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
@@ -17,7 +18,9 @@ ensure_swift
 ensure_packages pkg-config libsndfile1-dev libfftw3-dev sox libsox-fmt-all ffmpeg
 
 seconds=${1:-60}
-[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh SECONDS" >&2; exit 2; }
+# libFuzzer reads -max_total_time=0 as "no limit": a run always has one here.
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: scripts/fuzz.sh SECONDS [libFuzzer flags…]" >&2; exit 2; }
+shift $(( $# > 0 ? 1 : 0 ))
 
 work=.build-fuzz
 fuzzer=$work/parloir-decode-fuzzer
@@ -80,7 +83,7 @@ export SWIFT_BACKTRACE=enable=no
 set +e
 "$fuzzer" "$work/corpus" "$seeds" "$regressions" \
     -max_total_time="$seconds" -max_len=131072 -timeout=30 -rss_limit_mb=2048 \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 2>&1 \
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$@" 2>&1 \
     | grep --line-buffered -v -E '^(\[src/libmpg123/|Note: |Warning: )' | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
