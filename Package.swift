@@ -152,6 +152,8 @@ let package = Package(
         .testTarget(
             name: "AudioQCTests",
             dependencies: ["AudioQC", "Transcripts", "CraftedAudio"],
+            // Inputs the fuzz regression tests read from the source tree (scripts/fuzz.sh adds to them).
+            exclude: ["FuzzRegressions"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -104,7 +104,6 @@ public struct RecordingAnalyzer: Sendable {
             block.count = max(0, reader.readMono(into: block.samples, capacity: asked))
             decoded += Int64(block.count)
             guard block.count > 0 else { return }
-            if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(block.samples, count: block.count) }
             levels.consume(block.samples, count: block.count)
             clipping.consume(block.samples, count: block.count)
             VectorMath.subtract(Float(levels.mean), from: block.samples, count: block.count)
@@ -217,17 +216,12 @@ public struct RecordingAnalyzer: Sendable {
         while position < span.end {
             let count = reader.readMono(into: buffer, capacity: Self.blockFrames)
             if count <= 0 { break }
-            if reader.mayHoldNonFiniteSamples { Self.silenceNonFinite(buffer, count: count) }
             VectorMath.subtract(dc, from: buffer, count: count)
             let from = max(span.start, position), to = min(span.end, position + count)
             if to > from { estimator.consume(buffer + (from - position), count: to - from) }
             position += count
         }
         return estimator.snrDB
-    }
-
-    private static func silenceNonFinite(_ samples: UnsafeMutablePointer<Float>, count: Int) {
-        for index in 0..<count where !samples[index].isFinite { samples[index] = 0 }
     }
 }
 

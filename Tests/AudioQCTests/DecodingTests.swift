@@ -1,4 +1,5 @@
 @testable import AudioQC
+import CraftedAudio
 import Foundation
 import Testing
 
@@ -60,6 +61,25 @@ struct DecodingTests {
         for cut in stride(from: 0, to: flac.count, by: max(1, flac.count / 40)) {
             _ = RecordingAnalyzer().analyze(.bytes(flac.prefix(cut)))
         }
+    }
+
+    /// Float samples are whatever the bytes say: NaN and infinities are silenced, values past
+    /// 60 dB over full scale are clamped there, so that no power overflows (3e38 used to trap
+    /// in the level histogram).
+    @Test func floatSamplesFarPastFullScaleAreBounded() throws {
+        let samples = (0..<32_000).map { index -> Float in
+            switch index % 4 {
+            case 0: return 3e38
+            case 1: return -3e38
+            case 2: return index % 8 == 2 ? .nan : -.infinity
+            default: return 0.25
+            }
+        }
+        let report = RecordingAnalyzer().analyze(.bytes(CraftedAudio.floatWAV(sampleRate: 16_000, samples: samples)))
+        #expect(!report.isUndecodable)
+        #expect(report.metrics.durationS == 2)
+        #expect(report.metrics.peakDBFS == 60)
+        #expect(report.jsonLine().contains("\"peak_dbfs\":60"))
     }
 
     @Test func truncatedDataIsAnalysedAsFarAsItGoes() throws {

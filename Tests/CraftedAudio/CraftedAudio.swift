@@ -23,6 +23,25 @@ public enum CraftedAudio {
         return data
     }
 
+    /// A mono 32-bit float WAV holding `samples`, which may be any `Float`: NaN, infinities, 3e38.
+    public static func floatWAV(sampleRate: UInt32, samples: [Float]) -> Data {
+        let dataBytes = UInt32(samples.count * 4)
+        var data = Data("RIFF".utf8)
+        data.append(littleEndian: 36 + dataBytes)
+        data.append(contentsOf: Array("WAVEfmt ".utf8))
+        data.append(littleEndian: UInt32(16))
+        data.append(littleEndian: UInt16(3))
+        data.append(littleEndian: UInt16(1))
+        data.append(littleEndian: sampleRate)
+        data.append(littleEndian: sampleRate * 4)
+        data.append(littleEndian: UInt16(4))
+        data.append(littleEndian: UInt16(32))
+        data.append(contentsOf: Array("data".utf8))
+        data.append(littleEndian: dataBytes)
+        samples.withUnsafeBytes { data.append(contentsOf: $0) }
+        return data
+    }
+
     /// A WAV of `frames` frames on `channels` channels, every sample `value`.
     public static func wav(sampleRate: UInt32, channels: UInt16, frames: Int, value: Int16 = 0) -> Data {
         wav(sampleRate: sampleRate, channels: channels, samples: [Int16](repeating: value, count: frames * Int(channels)))

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Every format libsndfile knows is read the same way: WAV (PCM and float), FLAC, Ogg Vorbis,
 /// Ogg Opus, MP3 and the rest. Several channels are averaged into one; samples are normalised
-/// to full scale 1.0 as libsndfile does for float reads. The libsndfile handle never leaves
-/// this file.
+/// to full scale 1.0 as libsndfile does for float reads, and every sample delivered is finite
+/// and within `sampleMagnitudeLimit`. The libsndfile handle never leaves this file.
 ///
 /// A header is checked against `DecoderLimits` before anything is sized from it, and every
 /// buffer here is sized from the block size (times at most `maxChannels`), never from what a
@@ -18,8 +18,10 @@ final class SoundFileReader {
     let channels: Int
     /// Frame count the container declares; some streamed formats give only an estimate.
     let declaredFrames: Int64
-    /// Float and double containers can carry NaN or infinity, which the checks must not see.
-    let mayHoldNonFiniteSamples: Bool
+    /// Whether samples may be non-finite or far past full scale: float and double containers
+    /// hold any value, and the lossy decoders (Vorbis, Opus, MP3) put out whatever a crafted
+    /// stream makes them compute. Integer PCM reads within ±1.
+    private let mayHoldSamplesOutOfRange: Bool
 
     private let handle: OpaquePointer
     private let memory: MemoryStream?
@@ -68,7 +70,7 @@ final class SoundFileReader {
         sampleRate = Int(info.samplerate)
         channels = Int(info.channels)
         declaredFrames = info.frames
-        mayHoldNonFiniteSamples = subtype == Int32(SF_FORMAT_FLOAT) || subtype == Int32(SF_FORMAT_DOUBLE)
+        mayHoldSamplesOutOfRange = !Self.integerSubtypes.contains(subtype)
         interleaved = channels > 1 ? .allocate(capacity: Self.interleavedFrames * channels) : nil
     }
 
@@ -76,6 +78,12 @@ final class SoundFileReader {
         sf_close(handle)
         interleaved?.deallocate()
     }
+
+    /// Encodings of whole numbers, which libsndfile scales into ±1 (FLAC declares these too).
+    private static let integerSubtypes: Set<Int32> = [
+        Int32(SF_FORMAT_PCM_S8), Int32(SF_FORMAT_PCM_U8), Int32(SF_FORMAT_PCM_16), Int32(SF_FORMAT_PCM_24),
+        Int32(SF_FORMAT_PCM_32), Int32(SF_FORMAT_ULAW), Int32(SF_FORMAT_ALAW),
+    ]
 
     /// Bytes per sample of uncompressed audio, whose frame count the byte length bounds; nil
     /// otherwise (FLAC declares PCM subtypes but compresses them).
@@ -91,10 +99,30 @@ final class SoundFileReader {
         }
     }
 
+    /// Largest sample magnitude delivered: 60 dB over full scale, where no recording goes.
+    /// Past about 1e17 a block's sum of squares overflows `Float` to infinity, and the level
+    /// histograms cannot place an infinite or NaN power (a float WAV of 3e38 trapped there).
+    static let sampleMagnitudeLimit: Float = 1_000
+
     /// Reads up to `capacity` frames, down-mixed to mono, into `buffer`; returns how many were read (0 at the end).
     func readMono(into buffer: UnsafeMutablePointer<Float>, capacity: Int) -> Int {
+        let count = readMixed(into: buffer, capacity: capacity)
+        if mayHoldSamplesOutOfRange { Self.bound(buffer, count: count) }
+        return count
+    }
+
+    /// Silences non-finite samples and clamps the rest to `sampleMagnitudeLimit`.
+    private static func bound(_ samples: UnsafeMutablePointer<Float>, count: Int) {
+        let limit = sampleMagnitudeLimit
+        for index in 0..<count {
+            let value = samples[index]
+            samples[index] = value.isFinite ? min(max(value, -limit), limit) : 0
+        }
+    }
+
+    private func readMixed(into buffer: UnsafeMutablePointer<Float>, capacity: Int) -> Int {
         guard let interleaved else {
-            return Int(sf_readf_float(handle, buffer, sf_count_t(capacity)))
+            return max(0, Int(sf_readf_float(handle, buffer, sf_count_t(capacity))))
         }
         let scale = 1 / Float(channels)
         let count = channels
@@ -143,8 +171,10 @@ private final class MemoryStream {
             case SEEK_END: base = stream.data.count
             default: base = 0
             }
-            let target = base + Int(offset)
-            guard target >= 0 else { return -1 }
+            // libsndfile seeks by sizes read from the header, any 64-bit value: one that leaves
+            // Int's range fails as an out-of-range lseek would, instead of trapping.
+            let (target, overflow) = base.addingReportingOverflow(Int(offset))
+            guard !overflow, target >= 0 else { return -1 }
             stream.position = target
             return sf_count_t(target)
         },

@@ -72,8 +72,10 @@ final class SpectralFramer {
             }
             nextFrameStart += step
         }
-        // Keep the samples the next frames still need.
-        let keepFrom = max(nextFrameStart, blockEnd - size)
+        // Keep the samples the next frames still need. The first frame starts before the stream
+        // does; what precedes sample 0 is zeros that `assemble` supplies, not history to keep
+        // (a recording shorter than a frame would otherwise copy from before `history`).
+        let keepFrom = max(nextFrameStart, blockEnd - size, 0)
         let kept = blockEnd - keepFrom
         if kept > 0 {
             let fromBlock = min(kept, count)
