@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     /// Below this many free bytes where uploads are staged (and, for the embedded store, kept),
     /// `/readyz` says not ready and uploads are refused 507 before their body is read.
     public var minimumFreeBytes: Int64 = 256 << 20
+    /// Origins (`https://host[:port]`) whose pages may call the API from a browser (CORS); none by default.
+    public var corsOrigins: [String] = []
 
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 20 << 20,
                 campaignFiles: [String] = [], logLevel: Logger.Level = .info, asr: ASRConfiguration? = nil,
@@ -119,6 +121,7 @@ public enum ParloirServer {
         router.middlewares.add(AccessLogMiddleware(writer: try AccessLogWriter(configuration.accessLog),
                                                    trustedProxies: configuration.rateLimits.trustedProxies))
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+        router.middlewares.add(CrossOriginMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
         router.middlewares.add(JSONErrorMiddleware())
         router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         router.middlewares.add(AddressRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))
@@ -135,6 +138,7 @@ public enum ParloirServer {
                         maxUploadBytes: configuration.maxUploadBytes, disk: disk, campaignLimits: campaignLimits).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
         PrivacyRoutes(store: store, blobs: blobs).register(on: v1)
+        WebRoutes().register(on: router)
         let limits = configuration.connections
         let application = Application(
             router: router,

@@ -113,7 +113,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Free space, in megabytes, below which /readyz says not ready and uploads are refused 507.", valueName: "MB"))
     var minFreeMb = 256
 
+    @Option(name: .long, help: ArgumentHelp("An origin whose pages may call the API from a browser (CORS), e.g. https://app.example.org (repeatable).", valueName: "ORIGIN"))
+    var corsOrigin: [String] = []
+
     func validate() throws {
+        for origin in corsOrigin where !Self.isOrigin(origin) {
+            throw ValidationError("--cors-origin \(origin) is not an origin: scheme, host and optional port, as in https://app.example.org or http://localhost:5173")
+        }
         for (name, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--upload-deadline", uploadDeadline),
                               ("--keep-alive-timeout", keepAliveTimeout), ("--shutdown-grace", shutdownGrace)] where !(value > 0 && value <= 86_400) {
             throw ValidationError("\(name) must lie between 0 and 86400 seconds")
@@ -177,10 +183,20 @@ struct ServeCommand: AsyncParsableCommand {
         default: .file(accessLog)
         }
         configuration.minimumFreeBytes = Int64(minFreeMb) << 20
+        configuration.corsOrigins = corsOrigin
         FileDescriptorLimit.raise(toHold: maxConnections)
         try await ParloirServer.serve(configuration) { startup in
             FileHandle.standardOutput.write(Data((Self.banner(configuration, startup) + "\n").utf8))
         }
+    }
+
+    /// Whether `text` is an origin as a browser sends it in `Origin`: `http` or `https`, a
+    /// lowercase host, an optional port, and nothing after (no path, not even `/`).
+    static func isOrigin(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty, host == host.lowercased(),
+              url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil else { return false }
+        return true
     }
 
     static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64((seconds * 1000).rounded())) }

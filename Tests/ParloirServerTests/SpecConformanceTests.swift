@@ -62,7 +62,7 @@ struct SpecConformanceTests {
         defer { service.cleanUp() }
         try await service.run { session in
             for (method, path) in [(HTTPRequest.Method.get, "/v1/nothing"), (.delete, "/v1/nothing"), (.get, "/v1/campaigns/cmp-0/unknown"),
-                                   (.post, "/v1/recordings/rec-0/audio/more"), (.get, "/")] {
+                                   (.post, "/v1/recordings/rec-0/audio/more"), (.get, "/verify/more")] {
                 let answer = try await session.request(method, path, token: session.adminToken)
                 #expect(answer.status == 404, "\(method) \(path)")
                 #expect(answer.errorCode == "not_found", "\(method) \(path)")

@@ -31,6 +31,8 @@ struct TestService {
     var connections = ConnectionLimits()
     var accessLog = AccessLogDestination.off
     var minimumFreeBytes: Int64 = 0
+    /// Origins allowed to call the API from a browser (none, the server's default).
+    var corsOrigins: [String] = []
 
     init(maxUploadBytes: Int = 20 << 20, directory: String? = nil) {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
@@ -74,6 +76,7 @@ struct TestService {
         configuration.connections = connections
         configuration.accessLog = accessLog
         configuration.minimumFreeBytes = minimumFreeBytes
+        configuration.corsOrigins = corsOrigins
     }
 
     /// Starts the server (with the example campaign loaded when asked) and runs `body` against it.
