@@ -77,6 +77,7 @@ enum JSONResponse {
     static func error(_ error: ParloirError) -> Response {
         var object: [String: String] = ["code": error.code, "message": error.message]
         for (key, value) in error.details { object[key] = value }
+        object["message_fr"] = FrenchMessages.text(for: error)
         if let id = RequestID.current { object["request_id"] = id }
         let body = (try? encoder.encode(["error": object])) ?? Data()
         var response = make(body: body, status: HTTPResponse.Status(code: error.status))

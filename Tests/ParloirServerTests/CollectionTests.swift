@@ -198,6 +198,38 @@ struct CollectionTests {
         }
     }
 
+    @Test func everyErrorAWorkerCanMeetIsInFrench() async throws {
+        let service = TestService(maxUploadBytes: 100_000)
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: ["allume la lumière du salon"], speakers: 1)
+            let worker = try await session.addWorker()
+            let unconsenting = try await session.addWorker(consent: false)
+            let other = try await session.addWorker(accent: "suisse", region: "suisse")
+            let assignment = try await session.openAssignment(campaign: campaign, token: worker.token)
+            let answers: [(String, Answer)] = [
+                ("no token", try await session.request(.get, "/v1/me", token: nil)),
+                ("no consent", try await session.assignment(campaign: campaign, token: unconsenting.token)),
+                ("no prompt left", try await session.assignment(campaign: campaign, token: other.token)),
+                ("someone else's assignment", try await session.upload(assignment, token: other.token, audio: try TestService.sample("too_short.wav"))),
+                ("wrong type", try await session.upload(assignment, token: worker.token, audio: Data("x".utf8), type: "video/mp4")),
+                ("empty", try await session.upload(assignment, token: worker.token, audio: Data())),
+                ("bad noise", try await session.upload(assignment, token: worker.token, audio: try TestService.sample("too_short.wav"),
+                                                       headers: ["X-Noise-Condition": "sous-marin"])),
+                ("unknown recording", try await session.request(.get, "/v1/recordings/rec-none", token: worker.token)),
+                ("wrong role", try await session.request(.get, "/v1/campaigns", token: worker.token)),
+            ]
+            for (what, answer) in answers {
+                let error = answer["error"] as? [String: Any]
+                let french = error?["message_fr"] as? String ?? ""
+                #expect(answer.status >= 400 && !french.isEmpty, "\(what): \(String(decoding: answer.body, as: UTF8.self))")
+                #expect(french != error?["message"] as? String, "\(what): the French words are not the English ones")
+            }
+            #expect(answers[1].1.errorCode == "consent_required")
+            #expect(answers[3].1.errorCode == "not_your_assignment")
+        }
+    }
+
     @Test func refusedUploadsLeaveNothingBehind() async throws {
         let service = TestService(maxUploadBytes: 100_000)
         defer { service.cleanUp() }

@@ -43,7 +43,7 @@ struct AssignmentRoutes {
         let campaign = try await store.existingCampaign(id: campaignID)
         try campaignLimits.charge(.assignment, campaign: campaign, worker: worker)
         guard worker.profile.consentAt != nil else {
-            throw ParloirError.forbidden("the worker has not consented to the campaign's terms (profile consent_at)")
+            throw ParloirError(status: 403, code: "consent_required", message: "the worker has not consented to the campaign's terms (profile consent_at)")
         }
         guard let (assignment, created) = try await store.assign(AssignmentGate(campaign: campaign, worker: worker, noise: noise), now: Date(), id: Identifiers.make("asg")) else {
             throw ParloirError.conflict("no_prompt_available", "every prompt of this campaign has its speakers, or this worker has recorded them all")

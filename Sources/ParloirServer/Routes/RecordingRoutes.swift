@@ -58,7 +58,9 @@ struct RecordingRoutes {
             return try await Self.replay(stored, to: request, assignmentID: assignmentID, limit: maxUploadBytes)
         }
         guard let assignment = try await store.assignment(id: assignmentID) else { throw CollectionError.assignmentNotFound(assignmentID) }
-        guard assignment.workerID == worker.id else { throw ParloirError.forbidden("this assignment belongs to another worker") }
+        guard assignment.workerID == worker.id else {
+            throw ParloirError(status: 403, code: "not_your_assignment", message: "this assignment belongs to another worker")
+        }
         let declaredType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let declaredType, let contentType = Self.audioTypes[declaredType] else {
             throw ParloirError.unsupportedMediaType(declaredType, accepted: ["audio/wav", "audio/flac", "audio/ogg", "audio/mpeg"])
