@@ -34,6 +34,22 @@ struct HardeningTests {
         }
     }
 
+    @Test func aClientThatStopsReadingIsCut() async throws {
+        var service = TestService()
+        service.connections = ConnectionLimits(headerTimeout: .seconds(1), bodyIdleTimeout: .seconds(1), uploadDeadline: .seconds(3),
+                                               keepAliveTimeout: .seconds(30), maxConnections: 256, maxHeaderBytes: 4096)
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let connection = try RawConnection(port: session.port)
+            // Far more answer than the socket buffers hold, asked for at once and never read.
+            connection.send(String(repeating: "GET /openapi.yaml HTTP/1.1\r\nHost: parloir\r\n\r\n", count: 600))
+            try await Task.sleep(for: .seconds(4))
+            let (data, closed) = await connection.received(timeout: 8)
+            #expect(closed, "a client that reads nothing is cut after the body timeout, not held for the keep-alive one")
+            #expect(data.count < 600 * 40_000, "it never received every answer")
+        }
+    }
+
     @Test func aStalledUploadIsAnswered408AndLeavesNothing() async throws {
         var service = TestService()
         service.connections = Self.shortTimes()

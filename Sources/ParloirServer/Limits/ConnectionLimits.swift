@@ -119,6 +119,16 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     /// Whether bytes of the next head have arrived since the last response.
     private var headBegun = false
     private var context: ChannelHandlerContext?
+    private var watcher: FirstBytesWatcher?
+    /// Set on SIGTERM for a request under way; no phase change cancels it.
+    private var shutdownTimer: Scheduled<Void>?
+    /// Set while the client does not read what is written (the channel is not writable).
+    private var stallTimer: Scheduled<Void>?
+    /// Since when the request handling has been asking for body bytes that have not come
+    /// (nil while it is busy elsewhere: its own slowness is not the client's idleness).
+    private var askingSince: NIODeadline?
+    /// The answer was written while the request's (small) body still arrives, to be read and dropped.
+    private var answeredEarly = false
 
     init(limits: ConnectionLimits) {
         self.limits = limits
@@ -128,7 +138,9 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         self.context = context
         // Bytes are watched before the HTTP decoder: a head that has begun to arrive is on the
         // header timeout, while a connection that has sent nothing yet is merely idle.
-        try? context.pipeline.syncOperations.addHandler(FirstBytesWatcher(deadlines: self), position: .first)
+        let watcher = FirstBytesWatcher(deadlines: self)
+        self.watcher = watcher
+        try? context.pipeline.syncOperations.addHandler(watcher, position: .first)
         if context.channel.isActive { start(context) }
     }
 
@@ -138,13 +150,41 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelTimer()
+        cancelAllTimers()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelTimer()
+        cancelAllTimers()
         context.fireChannelInactive()
+    }
+
+    private func cancelAllTimers() {
+        cancelTimer()
+        shutdownTimer?.cancel()
+        shutdownTimer = nil
+        stallTimer?.cancel()
+        stallTimer = nil
+    }
+
+    /// A client that stops reading what it asked for (its window full, the outbound buffer over
+    /// its high mark) holds the connection for at most the body timeout.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stallTimer?.cancel()
+            stallTimer = nil
+        } else if stallTimer == nil {
+            stallTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: TimeAmount(limits.bodyIdleTimeout)) { [self] in
+                stallTimer = nil
+                if !context.channel.isWritable { context.close(promise: nil) }
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if askingSince == nil { askingSince = .now() }
+        context.read()
     }
 
     private func start(_ context: ChannelHandlerContext) {
@@ -167,14 +207,23 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
             headBegun = false
             bodyEnded = false
             declaredLength = head.headerFields[.contentLength].flatMap { Int($0) }
+            answeredEarly = false
+            askingSince = nil
             headArrived = .now()
             lastBodyPart = headArrived
             schedule(context, in: min(limits.bodyIdleTimeout, limits.uploadDeadline))
         case .body:
             lastBodyPart = .now()
+            askingSince = nil
         case .end:
             bodyEnded = true
-            if phase == .readingBody {
+            if answeredEarly {
+                // The rest of a body answered early has been read and dropped: the connection
+                // is ready for the next request.
+                answeredEarly = false
+                phase = .awaitingHead
+                schedule(context, in: limits.keepAliveTimeout)
+            } else if phase == .readingBody {
                 phase = .responding
                 cancelTimer()
             }
@@ -205,16 +254,25 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
                 // with unread bytes would make the kernel reset the connection, and a client still
                 // sending its body would lose the answer (the 413 or 507 telling it why).
                 let lingering = bodyEnded ? TimeAmount.zero : Self.lingeringClose
+                let watcher = self.watcher
                 context.writeAndFlush(data).whenComplete { _ in
                     guard lingering > .zero else { return context.close(promise: nil) }
                     context.close(mode: .output, promise: nil)
+                    // Read and drop here, whether or not the request handling still reads.
+                    watcher?.drain()
                     context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: lingering) { context.close(promise: nil) }
                 }
                 promise?.succeed()
                 return
             }
-            phase = .awaitingHead
-            schedule(context, in: limits.keepAliveTimeout)
+            if bodyEnded {
+                phase = .awaitingHead
+                schedule(context, in: limits.keepAliveTimeout)
+            } else {
+                // A small body still arriving after an early answer is read and dropped under
+                // the body's own timers, not taken for the start of the next head.
+                answeredEarly = true
+            }
             context.write(data, promise: promise)
         }
     }
@@ -223,8 +281,18 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         if event is ChannelShouldQuiesceEvent, !shuttingDown {
             shuttingDown = true
             // An idle connection is closed by the server's own quiesce handling; a request under
-            // way has the grace to finish.
-            if phase != .awaitingHead { schedule(context, in: limits.shutdownGrace) }
+            // way has the grace to finish, whatever it does meanwhile.
+            if phase != .awaitingHead {
+                shutdownTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: TimeAmount(limits.shutdownGrace)) { [self] in
+                    shutdownTimer = nil
+                    guard context.channel.isActive else { return }
+                    if phase == .readingBody && !answeredEarly {
+                        endBody(context, RequestBodyDeadline(kind: .shutdown, after: limits.shutdownGrace))
+                    } else {
+                        context.close(promise: nil)
+                    }
+                }
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -245,20 +313,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private func fire(_ context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        if shuttingDown {
-            switch phase {
-            case .readingBody: endBody(context, RequestBodyDeadline(kind: .shutdown, after: limits.shutdownGrace))
-            case .awaitingHead, .responding: context.close(promise: nil)
-            }
-            return
-        }
         switch phase {
         case .awaitingHead:
             context.close(promise: nil)
         case .readingBody:
             let now = NIODeadline.now()
             let deadline = headArrived + TimeAmount(limits.uploadDeadline)
-            let idleUntil = lastBodyPart + TimeAmount(limits.bodyIdleTimeout)
+            // Idle only while the request handling asks for bytes that do not come.
+            let idleUntil = askingSince.map { max($0, lastBodyPart) + TimeAmount(limits.bodyIdleTimeout) }
+                ?? now + TimeAmount(limits.bodyIdleTimeout)
             if now >= deadline {
                 endBody(context, RequestBodyDeadline(kind: .deadline, after: limits.uploadDeadline))
             } else if now >= idleUntil {
@@ -283,18 +346,40 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 }
 
 /// Tells the deadline handler when bytes arrive, ahead of the HTTP decoder (which says nothing
-/// until a head is whole).
+/// until a head is whole), and drops what arrives during a lingering close.
 private final class FirstBytesWatcher: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private weak var deadlines: ConnectionDeadlineHandler?
+    private var context: ChannelHandlerContext?
+    /// Set for a lingering close: bytes are read and dropped here, unseen by the decoder.
+    private var draining = false
 
     init(deadlines: ConnectionDeadlineHandler) {
         self.deadlines = deadlines
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Reads and drops whatever the client still sends (the socket then closes without a reset
+    /// that would lose the answer just written).
+    func drain() {
+        draining = true
+        context?.read()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if draining {
+            context.read()
+            return
+        }
         deadlines?.bytesArrived()
         context.fireChannelRead(data)
     }

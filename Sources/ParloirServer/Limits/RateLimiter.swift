@@ -36,10 +36,10 @@ public struct RateLimits: Sendable {
     /// Peers whose `X-Forwarded-For` is believed (the load balancers in front of the replicas).
     public var trustedProxies: [IPNetwork]
 
-    public init(memberUploads: RateBudget? = .perMinute(30, burst: 10),
-                memberAssignments: RateBudget? = .perMinute(60, burst: 20),
-                addressUploads: RateBudget? = .perMinute(600, burst: 120),
-                addressAssignments: RateBudget? = .perMinute(1200, burst: 240),
+    public init(memberUploads: RateBudget? = .perMinute(30),
+                memberAssignments: RateBudget? = .perMinute(60),
+                addressUploads: RateBudget? = .perMinute(600),
+                addressAssignments: RateBudget? = .perMinute(1200),
                 failedAuthentication: RateBudget? = .perMinute(10, burst: 20),
                 trustedProxies: [IPNetwork] = []) {
         self.memberUploads = memberUploads
