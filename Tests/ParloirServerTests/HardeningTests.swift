@@ -214,6 +214,23 @@ struct HardeningTests {
         }
     }
 
+    @Test func anIPv6SubscriberSharesOneBudgetAcrossTheirSlash64() async throws {
+        var service = TestService()
+        service.rateLimits = RateLimits(memberUploads: nil, memberAssignments: nil, addressUploads: nil, addressAssignments: nil,
+                                        failedAuthentication: RateBudget(perMinute: 1, burst: 2), trustedProxies: [IPNetwork("127.0.0.1")!])
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let worker = try await session.addWorker()
+            for host in ["2001:db8:0:7::1", "2001:db8:0:7::2"] {
+                #expect(try await session.request(.get, "/v1/me", token: "plr_guess", headers: ["X-Forwarded-For": host]).status == 401)
+            }
+            let sameSubnet = try await session.request(.get, "/v1/me", token: worker.token, headers: ["X-Forwarded-For": "2001:db8:0:7::99"])
+            #expect(sameSubnet.status == 429)
+            let otherSubnet = try await session.request(.get, "/v1/me", token: worker.token, headers: ["X-Forwarded-For": "2001:db8:0:8::1"])
+            #expect(otherSubnet.status == 200)
+        }
+    }
+
     @Test func everyRequestHasOneAccessLogLineAndAnIdItEchoes() async throws {
         var service = TestService()
         let log = service.directory + ".access.log"

@@ -29,7 +29,7 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
     let metrics: ServerMetrics
 
     func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
-        let address = context.clientAddress
+        let address = ClientAddress.budgetKey(context.clientAddress)
         let presentsToken = request.headers[.authorization] != nil
         if presentsToken, let budget = limits.failedAuthentication, let wait = limiter.hasRoom("auth|" + address, budget) {
             metrics.recordRateLimited(budget: "failed_authentication", scope: "address")

@@ -64,6 +64,8 @@ public final class RateLimiter: @unchecked Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
+        /// Seconds an empty bucket takes to fill again under its budget.
+        var refill: Double
     }
 
     private let lock = NSLock()
@@ -79,11 +81,11 @@ public final class RateLimiter: @unchecked Sendable {
     public func charge(_ key: String, _ budget: RateBudget, now: ContinuousClock.Instant = .now) -> Int? {
         lock.withLock {
             let rate = budget.perMinute / 60
-            var bucket = buckets[key] ?? Bucket(tokens: budget.burst, updated: now)
+            var bucket = buckets[key] ?? Bucket(tokens: budget.burst, updated: now, refill: budget.burst / rate)
             bucket.tokens = min(budget.burst, bucket.tokens + rate * Self.seconds(now - bucket.updated))
             bucket.updated = now
             defer {
-                if buckets.count >= capacity, buckets[key] == nil { prune(now: now, rate: rate, burst: budget.burst) }
+                if buckets.count >= capacity, buckets[key] == nil { prune(now: now) }
                 buckets[key] = bucket
             }
             if bucket.tokens >= 1 {
@@ -107,10 +109,10 @@ public final class RateLimiter: @unchecked Sendable {
     /// Keys tracked now.
     public var count: Int { lock.withLock { buckets.count } }
 
-    private func prune(now: ContinuousClock.Instant, rate: Double, burst: Double) {
-        // A bucket idle for a whole refill is full again: forgetting it changes nothing.
-        let refill = burst / rate
-        buckets = buckets.filter { Self.seconds(now - $0.value.updated) < refill }
+    private func prune(now: ContinuousClock.Instant) {
+        // A bucket idle for a whole refill of its own budget is full again: forgetting it
+        // changes nothing.
+        buckets = buckets.filter { Self.seconds(now - $0.value.updated) < $0.value.refill }
         if buckets.count >= capacity { buckets.removeAll(keepingCapacity: true) }
     }
 
@@ -180,6 +182,13 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
 /// proxy, the nearest address in `X-Forwarded-For` that is not one (a client cannot forge its
 /// way past a proxy that appends what it saw).
 enum ClientAddress {
+    /// The key an address's budgets are kept under: the address itself for IPv4, its /64 for
+    /// IPv6 (one subscriber holds a whole /64 and could otherwise take a new address per call).
+    static func budgetKey(_ address: String) -> String {
+        guard let bytes = IPNetwork.bytes(of: address), bytes.count == 16 else { return address }
+        return IPNetwork.text(of: Array(bytes[0..<8]) + Array(repeating: 0, count: 8)) + "/64"
+    }
+
     static func resolve(peer: String?, forwardedFor: [String], trusted: [IPNetwork]) -> String {
         guard let peer else { return "unknown" }
         guard !trusted.isEmpty, trusted.contains(where: { $0.contains(peer) }) else { return peer }
