@@ -38,6 +38,19 @@ enum FrenchMessages {
         }
     }
 
+    /// What a worker reads about their appeal.
+    static func appeal(_ state: AppealState, reason: String?) -> String {
+        switch state {
+        case .pending:
+            return "Votre recours a bien été reçu : une personne va réécouter votre prise, avant toute autre vérification."
+        case .upheld:
+            return "Votre recours a été accepté : la prise est acceptée et payée. Merci !"
+        case .dismissed:
+            let why = reason.map { " Motif : \($0)." } ?? ""
+            return "Votre recours a été examiné : la prise n'a pas pu être retenue.\(why) Vous pouvez enregistrer une nouvelle phrase."
+        }
+    }
+
     /// `error`'s own `message_fr`, or the table's.
     static func text(for error: ParloirError) -> String {
         error.details["message_fr"] ?? byCode[error.code] ?? byStatus(error.status)

@@ -109,6 +109,7 @@ struct VerificationLoopTests {
             let appeal = try await session.json(.post, "/v1/recordings/\(recording)/appeal", token: worker.token,
                                                 ["comment": "Il y avait juste une fenêtre ouverte, la phrase est complète."])
             #expect(appeal.status == 201 && appeal["state"] as? String == "pending")
+            #expect((appeal["message_fr"] as? String)?.contains("recours a bien été reçu") == true)
             let twice = try await session.json(.post, "/v1/recordings/\(recording)/appeal", token: worker.token, [:])
             #expect(twice.status == 409 && twice.errorCode == "already_appealed")
 
@@ -121,6 +122,7 @@ struct VerificationLoopTests {
             let shown = try await session.request(.get, "/v1/recordings/\(recording)", token: worker.token)
             #expect(shown["status"] as? String == "accepted")
             #expect((shown["appeal"] as? [String: Any])?["state"] as? String == "upheld")
+            #expect(((shown["appeal"] as? [String: Any])?["message_fr"] as? String)?.contains("acceptée et payée") == true)
             let me = try await session.request(.get, "/v1/me", token: worker.token)
             #expect(me["earnings_cents"] as? Int == 15)
 

@@ -233,6 +233,7 @@ struct RecordingRoutes {
             members.append(("appeal", .object([
                 ("state", .string(appeal.state.rawValue)), ("comment", .string(appeal.comment)),
                 ("reason", .string(appeal.reason)),
+                ("message_fr", .string(FrenchMessages.appeal(appeal.state, reason: appeal.reason))),
                 ("decided_at", appeal.decidedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
             ])))
         }

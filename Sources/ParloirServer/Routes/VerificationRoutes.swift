@@ -157,7 +157,8 @@ struct VerificationRoutes {
         }
         let appeal = try await store.createAppeal(recordingID: recordingID, workerID: worker.id, comment: comment, now: Date(), taskID: Identifiers.make("tsk"))
         return JSONResponse.make(.fields(["recording_id": .string(appeal.recordingID), "state": .string(appeal.state.rawValue),
-                                      "comment": .string(appeal.comment)]), status: .created)
+                                      "comment": .string(appeal.comment),
+                                      "message_fr": .string(FrenchMessages.appeal(appeal.state, reason: appeal.reason))]), status: .created)
     }
 
     func quality(_ context: ParloirContext) async throws -> Response {
