@@ -18,6 +18,7 @@
 #   PARLOIR_SCHEMATHESIS_SEED=7 scripts/schemathesis.sh   # another draw (the default one is fixed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/system-packages.sh
 
 schemathesis_version=4.32.5
 examples="${PARLOIR_SCHEMATHESIS_EXAMPLES:-100}"
@@ -46,7 +47,7 @@ trap cleanup EXIT
 
 # The embedded store in the temporary folder, whatever the environment names.
 unset PARLOIR_DATABASE_URL PARLOIR_BLOBS_URL
-port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(_parloir_free_port)"
 base="http://127.0.0.1:$port"
 "$binary" serve --data-dir "$work/data" --host 127.0.0.1 --port "$port" \
     --campaign prompts/assistant-maison/campaign.yaml --log-level error --no-rate-limits --access-log off >"$work/server.log" 2>&1 &

@@ -22,21 +22,8 @@ enum ManifestWriter {
         defer { deflateEnd(&stream) }
         var output = Data()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var input = [UInt8](data)
-        let status: Int32 = input.withUnsafeMutableBufferPointer { source in
-            stream.next_in = source.baseAddress
-            stream.avail_in = uInt(source.count)
-            var result: Int32 = Z_OK
-            repeat {
-                result = chunk.withUnsafeMutableBufferPointer { buffer in
-                    stream.next_out = buffer.baseAddress
-                    stream.avail_out = uInt(buffer.count)
-                    let code = deflate(&stream, Z_FINISH)
-                    output.append(buffer.baseAddress!, count: buffer.count - Int(stream.avail_out))
-                    return code
-                }
-            } while result == Z_OK
-            return result
+        let status = withUnsafeMutablePointer(to: &stream) { stream in
+            deflate(stream, [UInt8](data), mode: Z_FINISH, chunk: &chunk) { output.append($0) }
         }
         guard status == Z_STREAM_END else { throw ExportError("zlib failed to compress (code \(status))") }
         return output

@@ -190,28 +190,14 @@ public final class ZipStreamWriter: @unchecked Sendable {
 
     /// Runs `bytes` through the open deflate stream and queues what comes out.
     private func deflateInput(_ bytes: [UInt8], flush mode: Int32) async throws {
-        var input = bytes
-        var produced: [UInt8] = []
-        let status: Int32 = input.withUnsafeMutableBufferPointer { source in
-            stream.pointee.next_in = source.baseAddress
-            stream.pointee.avail_in = uInt(source.count)
-            var result: Int32 = Z_OK
-            repeat {
-                result = chunk.withUnsafeMutableBufferPointer { buffer in
-                    stream.pointee.next_out = buffer.baseAddress
-                    stream.pointee.avail_out = uInt(buffer.count)
-                    let code = deflate(stream, mode)
-                    produced.append(contentsOf: buffer[0..<(buffer.count - Int(stream.pointee.avail_out))])
-                    return code
-                }
-                // Without Z_FINISH, deflate is done with the input once it leaves output room.
-            } while result == Z_OK && (mode == Z_FINISH || stream.pointee.avail_out == 0)
-            stream.pointee.next_in = nil
-            return result
-        }
+        // Straight into the queue: no copy of the input, no array per call.
+        var queued = pending
+        pending = []
+        let status = deflate(stream, bytes, mode: mode, chunk: &chunk) { queued.append(contentsOf: $0) }
+        pending = queued
         let done = mode == Z_FINISH ? status == Z_STREAM_END : (status == Z_OK || status == Z_BUF_ERROR)
         guard done else { throw ExportError("zlib failed to compress an archive entry (code \(status))") }
-        try await emit(produced)
+        if pending.count >= Self.flushSize { try await flush() }
     }
 
     /// Where the next byte goes in the archive.

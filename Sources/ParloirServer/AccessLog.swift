@@ -81,7 +81,6 @@ struct AccessLogMiddleware: RouterMiddleware {
         let clock = ContinuousClock.now
         let id = RequestID.accept(request.headers[RequestID.header])
         var context = context
-        context.requestID = id
         context.clientAddress = ClientAddress.resolve(peer: context.peer, forwardedFor: request.headers[values: Self.forwardedFor],
                                                       trusted: trustedProxies)
         context.logger[metadataKey: "request_id"] = .string(id)
@@ -135,7 +134,7 @@ struct AccessLogMiddleware: RouterMiddleware {
 
         func write(to writer: AccessLogWriter, status: Int, bytesOut: Int) {
             let elapsed = ContinuousClock.now - clock
-            let milliseconds = (Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            let milliseconds = elapsed.seconds * 1000
             writer.write(OrderedJSON.object([
                 ("time", .string(AccessLogMiddleware.timestamp(started))),
                 ("request_id", .string(id)),

@@ -63,7 +63,7 @@ final class AnalysisPool: Sendable {
                 job.refuse()
                 return
             }
-            let seconds = Double(maxWait.components.seconds) + Double(maxWait.components.attoseconds) / 1e18
+            let seconds = maxWait.seconds
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: expiry)
         }
         return try outcome.get()

@@ -12,11 +12,12 @@ import ParloirCore
 /// much of a hash they matched, which does not bring them closer to a token (finding one would
 /// mean inverting SHA-256). Members found are remembered for a few seconds, so that a recording
 /// app's every request does not read the database; an erasure forgets its member at once on the
-/// replica that made it (through `ParloirContext.tokens`), and on the others when that time is up.
+/// replica that made it (the erasure route holds the same cache), and on the others when that
+/// time is up.
 struct BearerTokenAuthenticator: AuthenticatorMiddleware {
     typealias Context = ParloirContext
     let store: any ParloirStore
-    let known = MemberCache(capacity: 50_000)
+    let known: MemberCache
 
     func authenticate(request: Request, context: ParloirContext) async throws -> Member? {
         guard let token = Self.bearerToken(request.headers[.authorization]) else { return nil }
@@ -25,14 +26,6 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
         guard let member = try await store.member(tokenHash: hash) else { return nil }
         known[hash] = member
         return member
-    }
-
-    /// Authenticates, and hands the routes the cache so that an erasure can forget its member.
-    func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
-        var context = context
-        context.tokens = known
-        context.identity = try await authenticate(request: request, context: context)
-        return try await next(request, context)
     }
 }
 

@@ -125,7 +125,8 @@ public enum ParloirServer {
         router.middlewares.add(JSONErrorMiddleware())
         router.middlewares.add(MethodNotAllowedMiddleware(router: router))
         router.middlewares.add(AddressRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))
-        router.middlewares.add(BearerTokenAuthenticator(store: store))
+        let tokens = MemberCache(capacity: 50_000)
+        router.middlewares.add(BearerTokenAuthenticator(store: store, known: tokens))
         router.middlewares.add(MemberRateLimitMiddleware(limits: configuration.rateLimits, limiter: limiter, metrics: metrics))
         let disk = DiskRoom(path: directory, minimumFreeBytes: configuration.minimumFreeBytes)
         OperationsRoutes(metrics: metrics, store: store, blobs: blobs, disk: disk).register(on: router)
@@ -137,7 +138,7 @@ public enum ParloirServer {
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
                         maxUploadBytes: configuration.maxUploadBytes, disk: disk, campaignLimits: campaignLimits).register(on: v1)
         VerificationRoutes(store: store, blobs: blobs).register(on: v1)
-        PrivacyRoutes(store: store, blobs: blobs).register(on: v1)
+        PrivacyRoutes(store: store, blobs: blobs, tokens: tokens).register(on: v1)
         WebRoutes().register(on: router)
         let limits = configuration.connections
         let application = Application(
@@ -248,7 +249,7 @@ struct OrphanSweepService: Service {
     let logger: Logger
 
     func run() async throws {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let seconds = interval.seconds
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

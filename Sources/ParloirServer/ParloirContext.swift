@@ -14,18 +14,15 @@ public struct ParloirContext: AuthRequestContext, RequestContext {
     public let peer: String?
     /// What the outer middlewares learn from the inner ones (the member, once authenticated).
     let record = RequestRecord()
-    /// The request's id (`X-Request-Id`, received or made), set by the access log.
-    var requestID = ""
     /// The client's address (the peer, or past trusted proxies), set by the access log.
     var clientAddress = "unknown"
-    /// The members the authenticator remembers by token, for a route that erases one.
-    var tokens: MemberCache?
+    /// Which budgeted call the request is, if any (worked out once, by the address limits).
+    var limitedCall: LimitedCall?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
         peer = source.channel.remoteAddress?.ipAddress
-        tokens = nil
     }
 
     /// The member, who must hold one of `roles`; 401 without a valid token, 403 with the wrong role.

@@ -71,7 +71,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         metrics.recordRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
                               status: Int(response.status.code), seconds: seconds)
         return response

@@ -48,20 +48,6 @@ _parloir_pg_bindir() {
     echo "$best"
 }
 
-# Prints a TCP port on 127.0.0.1 that was free a moment ago (the system python3 when there is
-# one: a pyenv shim costs half a second a call).
-_parloir_free_port() {
-    local python=python3
-    [ -x /usr/bin/python3 ] && python=/usr/bin/python3
-    "$python" - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-PY
-}
-
 # A bash -c program that closes every file descriptor above 2, then execs its arguments.
 # pg_ctl start/restart leave the postmaster running in the background with every descriptor the
 # caller had open besides 0-2. A caller that waits for EOF on one of them then hangs for as long

@@ -18,3 +18,17 @@ ensure_swift() {
     fi
     command -v swift >/dev/null 2>&1 || { echo "parloir: a Swift 6.1+ toolchain is needed (swift not found)" >&2; exit 1; }
 }
+
+# Prints a TCP port on 127.0.0.1 that was free a moment ago (the system python3 when there is
+# one: a pyenv shim costs half a second a call).
+_parloir_free_port() {
+    local python=python3
+    [ -x /usr/bin/python3 ] && python=/usr/bin/python3
+    "$python" - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}

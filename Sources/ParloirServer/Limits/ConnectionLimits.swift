@@ -74,7 +74,7 @@ struct RequestBodyDeadline: HTTPResponseError, CustomStringConvertible {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        String(format: "%g", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        String(format: "%g", duration.seconds)
     }
 }
 

@@ -35,7 +35,9 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
             metrics.recordRateLimited(budget: "failed_authentication", scope: "address")
             throw RateLimitRefusal.failedAuthentication(retryAfter: wait)
         }
-        if let call = LimitedCall.of(request) {
+        var context = context
+        context.limitedCall = LimitedCall.of(request)
+        if let call = context.limitedCall {
             try limiter.chargeCall(call, of: address, scope: "address",
                                    budget: call == .upload ? limits.addressUploads : limits.addressAssignments, metrics: metrics)
         }
@@ -65,7 +67,7 @@ struct MemberRateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
         if let member = context.identity {
             context.record.memberID = member.id
-            if let call = LimitedCall.of(request) {
+            if let call = context.limitedCall {
                 try limiter.chargeCall(call, of: member.id, scope: "member",
                                        budget: call == .upload ? limits.memberUploads : limits.memberAssignments, metrics: metrics)
             }

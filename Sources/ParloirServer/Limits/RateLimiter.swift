@@ -5,6 +5,8 @@ import ParloirCore
 public struct RateBudget: Sendable, Equatable {
     public var perMinute: Double
     public var burst: Double
+    /// Calls refilled per second.
+    var rate: Double { perMinute / 60 }
 
     public init(perMinute: Double, burst: Double) {
         self.perMinute = perMinute
@@ -80,9 +82,8 @@ public final class RateLimiter: @unchecked Sendable {
     /// seconds until a call will be (the `Retry-After`).
     public func charge(_ key: String, _ budget: RateBudget, now: ContinuousClock.Instant = .now) -> Int? {
         lock.withLock {
-            let rate = budget.perMinute / 60
-            var bucket = buckets[key] ?? Bucket(tokens: budget.burst, updated: now, refill: budget.burst / rate)
-            bucket.tokens = min(budget.burst, bucket.tokens + rate * Self.seconds(now - bucket.updated))
+            var bucket = buckets[key] ?? Bucket(tokens: budget.burst, updated: now, refill: budget.burst / budget.rate)
+            bucket.tokens = Self.refilled(bucket, budget, now: now)
             bucket.updated = now
             defer {
                 if buckets.count >= capacity, buckets[key] == nil { prune(now: now) }
@@ -92,7 +93,7 @@ public final class RateLimiter: @unchecked Sendable {
                 bucket.tokens -= 1
                 return nil
             }
-            return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
+            return Self.retryAfter(tokens: bucket.tokens, budget)
         }
     }
 
@@ -100,9 +101,8 @@ public final class RateLimiter: @unchecked Sendable {
     public func hasRoom(_ key: String, _ budget: RateBudget, now: ContinuousClock.Instant = .now) -> Int? {
         lock.withLock {
             guard let bucket = buckets[key] else { return nil }
-            let rate = budget.perMinute / 60
-            let tokens = min(budget.burst, bucket.tokens + rate * Self.seconds(now - bucket.updated))
-            return tokens >= 1 ? nil : max(1, Int(((1 - tokens) / rate).rounded(.up)))
+            let tokens = Self.refilled(bucket, budget, now: now)
+            return tokens >= 1 ? nil : Self.retryAfter(tokens: tokens, budget)
         }
     }
 
@@ -112,12 +112,18 @@ public final class RateLimiter: @unchecked Sendable {
     private func prune(now: ContinuousClock.Instant) {
         // A bucket idle for a whole refill of its own budget is full again: forgetting it
         // changes nothing.
-        buckets = buckets.filter { Self.seconds(now - $0.value.updated) < $0.value.refill }
+        buckets = buckets.filter { (now - $0.value.updated).seconds < $0.value.refill }
         if buckets.count >= capacity { buckets.removeAll(keepingCapacity: true) }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    /// The calls in `bucket` at `now`: what it held, refilled since, up to the burst.
+    private static func refilled(_ bucket: Bucket, _ budget: RateBudget, now: ContinuousClock.Instant) -> Double {
+        min(budget.burst, bucket.tokens + budget.rate * (now - bucket.updated).seconds)
+    }
+
+    /// Whole seconds until a bucket holding `tokens` has one call.
+    private static func retryAfter(tokens: Double, _ budget: RateBudget) -> Int {
+        max(1, Int(((1 - tokens) / budget.rate).rounded(.up)))
     }
 }
 

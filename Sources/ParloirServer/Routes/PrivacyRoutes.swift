@@ -15,6 +15,8 @@ import ParloirExport
 struct PrivacyRoutes {
     let store: any ParloirStore
     let blobs: any BlobStore
+    /// The authenticator's members by token: an erasure forgets its member there at once.
+    let tokens: MemberCache
 
     func register(on group: RouterGroup<ParloirContext>) {
         group.delete("members/:member") { _, context in try await eraseMember(context) }
@@ -47,7 +49,7 @@ struct PrivacyRoutes {
 
     func erase(_ id: String, requestedBy: String, _ context: ParloirContext) async throws -> Response {
         let outcome = try await store.eraseMember(id: id, requestedBy: requestedBy, now: Date(), erasureID: Identifiers.make("era"))
-        context.tokens?.forget(memberID: id)
+        tokens.forget(memberID: id)
         var removed = 0
         for blob in outcome.blobs {
             do {

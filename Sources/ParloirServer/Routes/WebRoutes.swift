@@ -88,7 +88,7 @@ struct WebAssets: Sendable {
     /// The file with its headers: a strong ETag from its SHA-256, and `no-cache` so that the
     /// browser asks every time (a 304 when unchanged) and a new release is seen at once.
     static func asset(_ data: Data, type: String, document: Bool) -> Asset {
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = Identifiers.hex(SHA256.hash(data: data))
         let etag = "\"\(digest.prefix(32))\""
         var headers: HTTPFields = [
             .contentType: type,

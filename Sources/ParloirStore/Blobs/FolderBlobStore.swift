@@ -19,8 +19,8 @@ public struct FolderBlobStore: BlobStore {
     /// (0700), blobs and staging files 0600, whatever the umask.
     public init(root: String) throws {
         self.root = root
-        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+        // Also for folders that were there already.
         for folder in [root, root + "/tmp"] { chmod(folder, 0o700) }
     }
 

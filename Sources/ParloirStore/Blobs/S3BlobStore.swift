@@ -57,14 +57,13 @@ public final class S3BlobStore: BlobStore {
 
     public func commit(_ upload: any BlobUpload, as sha256: String) async throws(BlobError) {
         let staging = upload.stagingPath, byteCount = upload.byteCount
+        defer { upload.discard() }
         do {
             try await client.putObject(key: sha256, fileAt: staging, sha256: sha256, byteCount: byteCount,
                                        contentType: "application/octet-stream")
         } catch {
-            upload.discard()
             throw .io("the object store refused the audio: \(error)")
         }
-        upload.discard()
     }
 
     public func read(_ sha256: String, into sink: @Sendable ([UInt8]) async throws -> Void) async throws {

@@ -61,16 +61,11 @@ public struct StoreMigration: Sendable {
             try? await source.close()
             throw error
         }
-        do {
-            let report = try await copy(from: source, to: target, progress: progress)
-            try? await source.close()
-            try? await target.close()
-            return report
-        } catch {
-            try? await source.close()
-            try? await target.close()
-            throw error
-        }
+        let result: Result<Report, any Error>
+        do { result = .success(try await copy(from: source, to: target, progress: progress)) } catch { result = .failure(error) }
+        try? await source.close()
+        try? await target.close()
+        return try result.get()
     }
 
     private func copy(from source: any ParloirStore, to target: any ParloirStore,

@@ -71,13 +71,13 @@ public final class PostgresStore: ParloirStore {
         return try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
             group.addTask {
                 .done(try await client.withConnection { connection in
-                    guard race.lease() else { throw StoreError.unavailable("no connection to PostgreSQL within \(Self.leaseTimeout)") }
+                    guard race.claim() else { throw StoreError.unavailable("no connection to PostgreSQL within \(Self.leaseTimeout)") }
                     return try await body(PostgresSession(connection: connection, logger: logger))
                 })
             }
             group.addTask {
                 try await Task.sleep(for: Self.leaseTimeout)
-                guard race.expire() else { return .leased }
+                guard race.claim() else { return .leased }
                 throw StoreError.unavailable("no connection to PostgreSQL within \(Self.leaseTimeout)")
             }
             while let outcome = try await group.next() {
@@ -404,13 +404,8 @@ private final class LeaseRace: @unchecked Sendable {
     private let lock = NSLock()
     private var decided = false
 
-    /// The lease arrived; false when the timeout came first.
-    func lease() -> Bool { claim() }
-
-    /// The timeout came; false when the lease came first.
-    func expire() -> Bool { claim() }
-
-    private func claim() -> Bool {
+    /// True for the first of the lease and the timeout to call it, false for the other.
+    func claim() -> Bool {
         lock.withLock {
             defer { decided = true }
             return !decided

@@ -77,6 +77,7 @@ extension SQLiteStore {
 
             // Children before parents, as the foreign keys want.
             let takes = "SELECT id FROM recording WHERE worker_id = :member"
+            let anonymous = Erasure.anonymousReviewer(erasureID: erasureID)
             for sql in [
                 "DELETE FROM review WHERE recording_id IN (\(takes)) OR task_id IN (SELECT id FROM task WHERE recording_id IN (\(takes)))",
                 "DELETE FROM task WHERE recording_id IN (\(takes))",
@@ -98,7 +99,7 @@ extension SQLiteStore {
                 "UPDATE review SET verifier_id = :anonymous WHERE verifier_id = :member",
                 "DELETE FROM member WHERE id = :member",
             ] {
-                try db.execute(sql: sql, arguments: ["member": id, "anonymous": Erasure.anonymousReviewer(erasureID: erasureID)])
+                try db.execute(sql: sql, arguments: ["member": id, "anonymous": anonymous])
             }
 
             let erasure = Erasure(id: erasureID, erasedAt: now, erasedBy: requestedBy, role: role, takes: blobs.count, audioBytes: audioBytes,
