@@ -133,14 +133,14 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
             if let value, !(value > 0 && value <= 10_000) { throw bad("rate_limits.\(name) must lie above 0 and at most 10000") }
         }
         for (name, text) in [("audience", audience), ("retention", retention)] {
-            if let text, !(1...2000).contains(text.trimmingCharacters(in: .whitespacesAndNewlines).count) {
+            if let text, !(1...2000).contains(text.unicodeScalars.count) {
                 throw bad("\(name) must be 1 to 2000 characters")
             }
         }
         if let completion {
             if !(1...100_000).contains(completion.afterAccepted) { throw bad("completion.after_accepted must lie between 1 and 100000") }
-            if !(1...200).contains(completion.code.count) { throw bad("completion.code must be 1 to 200 characters") }
-            if let url = completion.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.count > 2000 {
+            if !(1...200).contains(completion.code.unicodeScalars.count) { throw bad("completion.code must be 1 to 200 characters") }
+            if let url = completion.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.unicodeScalars.count > 2000 {
                 throw bad("completion.url must be an http(s) URL")
             }
         }
