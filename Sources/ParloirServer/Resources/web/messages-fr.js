@@ -163,7 +163,10 @@ export const recording = Object.freeze({
   eraseDone: (takes) => `Vos données ont été effacées (${takes} enregistrement${takes > 1 ? "s" : ""} supprimé${takes > 1 ? "s" : ""}). Merci d'avoir participé.`,
 });
 
-/** French names for the campaign vocabulary's slugs; anything else is shown prettified. */
+/**
+ * French names for the campaign vocabulary's slugs (keys with "_"; a slug's "-" are read as "_",
+ * so "ile-de-france" finds ile_de_france); anything else is shown prettified.
+ */
 export const vocabularyLabels = Object.freeze({
   gender: Object.freeze({
     female: "Femme",
@@ -200,26 +203,52 @@ export const vocabularyLabels = Object.freeze({
     undisclosed: "Je préfère ne pas le dire",
   }),
   region: Object.freeze({
-    ile_de_france: "Île-de-France",
-    provence_alpes_cote_d_azur: "Provence-Alpes-Côte d'Azur",
     auvergne_rhone_alpes: "Auvergne-Rhône-Alpes",
     bourgogne_franche_comte: "Bourgogne-Franche-Comté",
+    bretagne: "Bretagne",
     centre_val_de_loire: "Centre-Val de Loire",
+    corse: "Corse",
     grand_est: "Grand Est",
     hauts_de_france: "Hauts-de-France",
+    ile_de_france: "Île-de-France",
     normandie: "Normandie",
     nouvelle_aquitaine: "Nouvelle-Aquitaine",
     occitanie: "Occitanie",
     pays_de_la_loire: "Pays de la Loire",
-    bretagne: "Bretagne",
-    corse: "Corse",
+    provence_alpes_cote_d_azur: "Provence-Alpes-Côte d'Azur",
+    guadeloupe: "Guadeloupe",
+    martinique: "Martinique",
+    guyane: "Guyane",
+    la_reunion: "La Réunion",
+    mayotte: "Mayotte",
+    nouvelle_caledonie: "Nouvelle-Calédonie",
+    polynesie_francaise: "Polynésie française",
     outre_mer: "Outre-mer",
     belgique: "Belgique",
     suisse: "Suisse",
     suisse_romande: "Suisse romande",
+    luxembourg: "Luxembourg",
+    monaco: "Monaco",
     quebec: "Québec",
+    canada_autre: "Canada (hors Québec)",
     senegal: "Sénégal",
     cote_d_ivoire: "Côte d'Ivoire",
+    mali: "Mali",
+    burkina_faso: "Burkina Faso",
+    cameroun: "Cameroun",
+    rd_congo: "République démocratique du Congo",
+    congo: "Congo",
+    gabon: "Gabon",
+    benin: "Bénin",
+    togo: "Togo",
+    guinee: "Guinée",
+    niger: "Niger",
+    madagascar: "Madagascar",
+    maroc: "Maroc",
+    algerie: "Algérie",
+    tunisie: "Tunisie",
+    haiti: "Haïti",
+    liban: "Liban",
     autre: "Autre",
     undisclosed: "Je préfère ne pas le dire",
   }),
@@ -227,7 +256,7 @@ export const vocabularyLabels = Object.freeze({
 
 /** A vocabulary value as a French label: the table's, an age band in words, or the slug tidied. */
 export function vocabularyLabel(dimension, slug) {
-  const known = vocabularyLabels[dimension]?.[slug];
+  const known = vocabularyLabels[dimension]?.[String(slug).replaceAll("-", "_")];
   if (known) return known;
   if (dimension === "age_band") {
     let match = /^(\d+)-(\d+)$/.exec(slug);

@@ -4,9 +4,9 @@
 // when the first attempt reached it and only its answer was lost.
 import { api, path } from "./api.js";
 
-/** Waits between attempts, doubling: 1, 2, 4, 8, 16, 30, 30… seconds. */
+/** Waits between attempts, doubling: 1, 2, 4, 8, 15, 15… seconds (a connection back is soon used). */
 const firstDelayMs = 1000;
-const longestDelayMs = 30_000;
+const longestDelayMs = 15_000;
 /** After this long without an answer, the worker is asked to resend by hand. */
 const giveUpAfterMs = 120_000;
 
