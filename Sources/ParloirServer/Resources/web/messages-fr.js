@@ -95,7 +95,7 @@ export const recording = Object.freeze({
   micBusy: "Le micro est utilisé par une autre application. Fermez-la, puis réessayez.",
   micUnsupported: "Ce navigateur ne permet pas d'enregistrer ici. Utilisez une version récente de Firefox, Chrome, Edge ou Safari, sur une adresse en https.",
   micLost: "Le micro s'est arrêté (débranché, ou l'autorisation a été retirée). Vérifiez-le, puis appuyez de nouveau sur « Enregistrer ».",
-  interrupted: "L'enregistrement a été interrompu parce que la page a été quittée. Recommencez quand vous êtes prêt.",
+  interrupted: "L'enregistrement a été interrompu parce que la page a été quittée. Recommencez quand vous le souhaitez.",
   micFailed: "Le micro n'a pas pu être ouvert. Rechargez la page et réessayez.",
 
   // Verdict
@@ -137,10 +137,9 @@ export const recording = Object.freeze({
   workTakeNumber: (n) => `essai ${n}`,
   workReplay: (date) => `Réécouter l'enregistrement du ${date}`,
   workVerdicts: Object.freeze({ accept: "Accepté", reject: "Refusé" }),
-  workStatus: Object.freeze({
-    accepted: "accepté",
-    rejected: "refusé",
-    validated: "validé par une personne",
+  /** What verification made of a take (`outcome`). */
+  workOutcome: Object.freeze({
+    validated: "confirmé par une vérification",
     invalidated: "écarté après vérification",
   }),
   workPaid: (amount) => `payé ${amount}`,

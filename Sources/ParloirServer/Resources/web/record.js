@@ -123,7 +123,16 @@ class RecordingScreen {
       });
     this.skipMenu = h(
       "div",
-      { class: "skip-menu", id: skipMenuID, role: "group", "aria-labelledby": skipLegendID, hidden: true },
+      {
+        class: "skip-menu",
+        id: skipMenuID,
+        role: "group",
+        "aria-labelledby": skipLegendID,
+        hidden: true,
+        onkeydown: (event) => {
+          if (event.key === "Escape") this.closeSkipMenu(true);
+        },
+      },
       h("p", { id: skipLegendID, class: "skip-legend", text: messages.skipLegend }),
       h("div", { class: "skip-choices" }, reasonButton("skip")),
       h("p", { class: "skip-report-label", text: messages.skipReportLabel }),
@@ -285,6 +294,12 @@ class RecordingScreen {
       }
       if (this.left) {
         this.microphone.close();
+        return;
+      }
+      // The page was hidden while the browser asked for the microphone: not a take to start.
+      if (document.hidden) {
+        this.releaseMicrophone();
+        this.setPhase("idle");
         return;
       }
     }

@@ -56,9 +56,8 @@ export function showWork(app, me) {
 
 function takeItem(recording, app) {
   const date = frenchDate(recording.created_at);
-  const accepted = recording.verdict === "accept";
   const reasons = (recording.reasons ?? []).map((reason) => reason.hint_fr).filter(Boolean);
-  const status = messages.workStatus[recording.status];
+  const outcome = messages.workOutcome[recording.outcome];
   const appealArea = h("div", { class: "appeal" });
   const item = h(
     "li",
@@ -70,8 +69,9 @@ function takeItem(recording, app) {
       h("span", { class: "badge", "data-verdict": recording.verdict, "data-testid": "recording-verdict", text: messages.workVerdicts[recording.verdict] ?? recording.verdict }),
       " ",
       h("span", { text: [date, Number.isFinite(recording.take) ? messages.workTakeNumber(recording.take) : null].filter(Boolean).join(" · ") }),
-      status && status !== messages.workStatus[accepted ? "accepted" : "rejected"] ? h("span", { text: ` · ${status}` }) : null,
-      accepted && recording.pay_cents > 0 ? h("span", {}, " · ", ...amountText(messages.workPaid, recording.pay_cents)) : null,
+      outcome ? h("span", { "data-testid": "recording-outcome", text: ` · ${outcome}` }) : null,
+      // Paid whatever the first verdict said: an appeal that was upheld pays a refused take.
+      recording.pay_cents > 0 ? h("span", {}, " · ", ...amountText(messages.workPaid, recording.pay_cents)) : null,
     ),
     reasons.length > 0 ? h("ul", { class: "hints", "data-testid": "recording-reasons" }, [...new Set(reasons)].map((hint) => h("li", { text: hint }))) : null,
     recording.audio_url
