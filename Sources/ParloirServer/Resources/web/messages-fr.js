@@ -63,6 +63,7 @@ export const recording = Object.freeze({
   recordPurpose: "À quoi servent vos enregistrements ?",
   promptLoading: "Recherche d'une phrase…",
   promptLabel: "Phrase à lire",
+  noPrompt: "Aucune phrase à lire pour le moment.",
   instructions: "Appuyez sur « Enregistrer », attendez une demi-seconde, lisez la phrase à voix haute, attendez une demi-seconde, puis appuyez sur « Arrêter ». La barre d'espace fait de même.",
   takesLeft: (n) => (n > 1 ? `${n} essais possibles pour cette phrase.` : n === 1 ? "Dernier essai pour cette phrase." : "Plus d'essai pour cette phrase."),
   pieceRate: (amount) => `${amount} par enregistrement accepté.`,

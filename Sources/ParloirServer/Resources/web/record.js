@@ -152,8 +152,8 @@ class RecordingScreen {
       this.meter.element,
       this.uploadState,
       this.verdict,
-      h("div", { class: "actions" }, this.resendButton, this.retakeButton, this.nextButton, this.reloadButton),
       this.message,
+      h("div", { class: "actions" }, this.resendButton, this.retakeButton, this.nextButton, this.reloadButton),
       h("div", { class: "field noise-field" }, h("label", { for: noiseID, text: messages.noiseLabel }), this.noiseSelect),
       h("div", { class: "skip" }, this.skipButton, this.skipMenu),
       h("details", { class: "purpose" }, h("summary", { text: messages.recordPurpose }), this.purpose, this.pieceRate),
@@ -201,6 +201,7 @@ class RecordingScreen {
   // ——— Prompts ———
 
   async loadAssignment({ focusPrompt }) {
+    const wasBlocked = this.phase === "blocked";
     this.assignment = null;
     this.result = null;
     this.clearVerdict();
@@ -222,6 +223,7 @@ class RecordingScreen {
       this.purpose.textContent = assignment.purpose ?? "";
       this.pieceRate.replaceChildren(...(Number.isFinite(assignment.piece_rate_cents) ? amountText(messages.pieceRate, assignment.piece_rate_cents) : []));
       this.setPhase("idle");
+      if (wasBlocked) this.say(""); // the refusal no longer holds
       if (focusPrompt) this.prompt.focus();
     } catch (error) {
       if (this.left) return;
@@ -231,9 +233,13 @@ class RecordingScreen {
     }
   }
 
-  /** No prompt to record: the service's words in the prompt's place, and a way to ask again. */
+  /**
+   * No prompt to record: the service's words in the message (a live region, so they are heard),
+   * a placeholder in the prompt's place, and a way to ask again.
+   */
   block(text) {
-    this.prompt.textContent = text;
+    this.say(text);
+    this.prompt.textContent = messages.noPrompt;
     this.prompt.classList.add("pending");
     this.takesLeft.textContent = "";
     this.setPhase("blocked");
@@ -512,8 +518,8 @@ class RecordingScreen {
       said = error.messageFr;
     }
     if (this.left) return;
-    await this.loadAssignment({ focusPrompt: true });
     this.say(said);
+    await this.loadAssignment({ focusPrompt: true });
   }
 
   // ——— Completion ———
