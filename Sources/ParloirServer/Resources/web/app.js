@@ -4,14 +4,13 @@
 //   /               recording (record.js)
 //   /#travail       "Mon travail" (work.js)
 //
-// Without a valid session (a 401 from GET /v1/me), a screen asks the worker to open their
-// invitation link.
+// Without a worker's session (GET /v1/session, which answers 200 either way, so that a
+// newcomer's visit logs no failed request), a screen asks the worker to open their invitation link.
 import { api } from "./api.js";
 import { h, showScreen } from "./dom.js";
 import { showJoin } from "./join.js";
 import { recording as messages } from "./messages-fr.js";
 import { showRecording } from "./record.js";
-import * as remembered from "./remembered.js";
 import { showServiceStatus } from "./service.js";
 import { showWork } from "./work.js";
 
@@ -34,7 +33,7 @@ const app = {
 let current = null;
 let routing = 0;
 
-/** Shows the screen the address names. `ask`: ask the service even without the joined hint. */
+/** Shows the screen the address names. `ask`: the worker asked to try again (the screen then says when it is still no use). */
 async function route({ ask = false } = {}) {
   const turn = ++routing;
   leaveCurrent();
@@ -44,13 +43,16 @@ async function route({ ask = false } = {}) {
     await showJoin(app, invite);
     return;
   }
-  if (!ask && !remembered.hasJoined()) {
-    showNotJoined();
-    return;
-  }
   app.root.setAttribute("aria-busy", "true");
   let me;
   try {
+    const session = await api("GET", "/v1/session");
+    if (turn !== routing) return;
+    if (!session.signed_in || session.role !== "worker") {
+      app.root.removeAttribute("aria-busy");
+      showNotJoined(ask ? messages.notJoinedStill : null);
+      return;
+    }
     me = await api("GET", "/v1/me");
   } catch (error) {
     if (turn !== routing) return;
@@ -61,7 +63,6 @@ async function route({ ask = false } = {}) {
   }
   if (turn !== routing) return;
   app.root.removeAttribute("aria-busy");
-  remembered.rememberJoined(true);
   if (window.location.hash === workHash) {
     navigation.show("work");
     current = showWork(app, me);
@@ -80,7 +81,6 @@ function leaveCurrent() {
 function showNotJoined(note = null) {
   routing += 1;
   leaveCurrent();
-  remembered.rememberJoined(false);
   navigation.show(null);
   showScreen(
     app.root,
@@ -90,7 +90,7 @@ function showNotJoined(note = null) {
       h("h2", { text: messages.notJoinedTitle }),
       note ? h("p", { class: "message", "data-testid": "message", role: "status", text: note }) : null,
       h("p", { text: messages.notJoinedText }),
-      // For a worker whose browser forgot the hint but still holds the session cookie.
+      // For a worker who signed in elsewhere in the meantime (the cookie is the session).
       h(
         "p",
         { class: "resume" },

@@ -143,7 +143,6 @@ function showProfile(app, state) {
       return;
     }
     // The cookie is set; the token in the answer is for other clients and is not kept.
-    remembered.rememberJoined(true);
     remembered.rememberNoiseVocabulary(noiseVocabulary);
     remembered.rememberNoiseCondition(state.noise);
     // The link (invite code, crowd-platform id) leaves the address bar and the history entry.

@@ -1,14 +1,10 @@
 // What this device remembers about the worker between visits, in localStorage. Never the token:
 // that lives in the service's HttpOnly cookie, out of any script's reach.
 //
-// - Whether they joined here: a page without a session would otherwise learn it only from a 401
-//   on GET /v1/me, which the browser reports as a failed load on every visit of someone who has
-//   not joined. The hint only decides whether to ask; the service's answer decides the rest.
 // - The noise condition they record in (sent as X-Noise-Condition), and the campaign's list of
 //   conditions, which only the invite gives.
 
 const keys = Object.freeze({
-  joined: "parloir.joined",
   noise: "parloir.noiseCondition",
   noiseVocabulary: "parloir.noiseVocabulary",
 });
@@ -31,14 +27,6 @@ function write(key, value) {
   } catch {
     // Storage refused (private browsing, quota): the app still works, it only forgets sooner.
   }
-}
-
-export function hasJoined() {
-  return read(keys.joined) === "1";
-}
-
-export function rememberJoined(joined) {
-  write(keys.joined, joined ? "1" : null);
 }
 
 export function noiseCondition() {

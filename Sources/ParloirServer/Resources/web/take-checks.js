@@ -8,8 +8,12 @@ export const minimumSeconds = 0.5;
 export const silentPeak = 10 ** (-45 / 20);
 /** A sample at or over this magnitude is taken as clipped. */
 export const clipLevel = 0.999;
-/** Clipped samples past this share refuse the take: the service's clipping rule (0.1 %). */
-export const clippedShare = 0.001;
+/**
+ * Clipped samples past this share refuse the take: ten times the service's standard rule
+ * (0.1 %), which a campaign may change. A take clipped less than this is the service's to judge,
+ * and its verdict names the reason; only one that every campaign would refuse stays here.
+ */
+export const clippedShare = 0.01;
 
 /** What is surely wrong with the take ("too_short", "silent", "too_loud"), or null. */
 export function quickCheck(samples, sampleRate) {
