@@ -64,6 +64,15 @@ struct EnrolmentRoutes {
         ]), status: .created)
     }
 
+    /// An invite without limits for a campaign the service just created from its spec: the
+    /// path of its link, printed once at start so that the first visit has a way in.
+    static func firstInvite(store: any ParloirStore, campaign: Campaign) async throws -> String {
+        let code = Invite.makeCode()
+        try await store.createInvite(Invite(id: Identifiers.make("inv"), campaignID: campaign.id, maxUses: nil, used: 0, expiresAt: nil,
+                                            participantParam: nil, createdAt: Date()), codeHash: TokenHash.of(code))
+        return "/#invite=\(code)"
+    }
+
     /// The invite, or why it cannot be used.
     func usableInvite(_ context: ParloirContext) async throws -> (Invite, Campaign) {
         let code = try context.parameters.require("code")
