@@ -35,6 +35,13 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
     public var overheadSecondsPerTake: Double
     /// The campaign's own per-worker budgets, stricter than the service's if set.
     public var rateLimits: CampaignRateLimits?
+    /// Shown before consent: who will hear the voices (French). A sentence of Parloir's own
+    /// when the team wrote none.
+    public var audience: String?
+    /// Shown before consent: what is kept and for how long (French).
+    public var retention: String?
+    /// For crowd platforms: the code (and link) a worker is given after enough accepted takes.
+    public var completion: CompletionSpec?
 
     public init(name: String, language: String = "fr-FR", purpose: String, promptFiles: [String] = [],
                 speakersPerPrompt: Int = 3, pieceRateCents: Int = 10, rules: RuleSet = .standard,
@@ -75,6 +82,7 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         case targetSpeakers = "target_speakers"
         case overheadSecondsPerTake = "overhead_seconds_per_take"
         case rateLimits = "rate_limits"
+        case audience, retention, completion
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +102,9 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         targetSpeakers = try c.decodeIfPresent(Int.self, forKey: .targetSpeakers)
         overheadSecondsPerTake = try c.decodeIfPresent(Double.self, forKey: .overheadSecondsPerTake) ?? Self.defaultOverheadSecondsPerTake
         rateLimits = try c.decodeIfPresent(CampaignRateLimits.self, forKey: .rateLimits)
+        audience = try c.decodeIfPresent(String.self, forKey: .audience)
+        retention = try c.decodeIfPresent(String.self, forKey: .retention)
+        completion = try c.decodeIfPresent(CompletionSpec.self, forKey: .completion)
     }
 
     /// Dimensions a campaign may set targets on.
@@ -120,6 +131,18 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         if !(0...3600).contains(overheadSecondsPerTake) { throw bad("overhead_seconds_per_take must lie between 0 and 3600") }
         for (name, value) in [("uploads_per_minute", rateLimits?.uploadsPerMinute), ("assignments_per_minute", rateLimits?.assignmentsPerMinute)] {
             if let value, !(value > 0 && value <= 10_000) { throw bad("rate_limits.\(name) must lie above 0 and at most 10000") }
+        }
+        for (name, text) in [("audience", audience), ("retention", retention)] {
+            if let text, !(1...2000).contains(text.unicodeScalars.count) {
+                throw bad("\(name) must be 1 to 2000 characters")
+            }
+        }
+        if let completion {
+            if !(1...100_000).contains(completion.afterAccepted) { throw bad("completion.after_accepted must lie between 1 and 100000") }
+            if !(1...200).contains(completion.code.unicodeScalars.count) { throw bad("completion.code must be 1 to 200 characters") }
+            if let url = completion.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.unicodeScalars.count > 2000 {
+                throw bad("completion.url must be an http(s) URL")
+            }
         }
         try QuotaPlan.validate(self)
         do { try rules.validate() } catch { throw bad("rules: \(error.message)") }
@@ -165,6 +188,25 @@ public struct CampaignSpec: Sendable, Codable, Equatable {
         } catch {
             throw .badRequest("the spec is malformed YAML or JSON: \(error)", code: "invalid_spec")
         }
+    }
+}
+
+/// What a crowd platform needs to pay its participants: after `afterAccepted` accepted takes,
+/// the worker is shown `code` (and `url`, the platform's completion link).
+public struct CompletionSpec: Sendable, Codable, Equatable {
+    public var afterAccepted: Int
+    public var code: String
+    public var url: String?
+
+    public init(afterAccepted: Int, code: String, url: String? = nil) {
+        self.afterAccepted = afterAccepted
+        self.code = code
+        self.url = url
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, url
+        case afterAccepted = "after_accepted"
     }
 }
 

@@ -40,7 +40,7 @@ public struct Assignment: Sendable, Codable, Equatable {
 
     /// Whether a take may still be uploaded at `now`, or the conflict that forbids it.
     public func uploadConflict(at now: Date) -> CollectionError? {
-        if state == .finished || takes >= Self.maxTakes { return .assignmentFinished(takesUsed: takes) }
+        if state == .finished || state == .setAside || takes >= Self.maxTakes { return .assignmentFinished(takesUsed: takes) }
         if state == .expired || now > expiresAt { return .assignmentExpired(at: expiresAt) }
         return nil
     }
@@ -52,6 +52,8 @@ public enum AssignmentState: String, Sendable, Codable {
     case finished
     /// Its time ran out before a take was accepted (its in-flight counts were given back).
     case expired
+    /// The worker skipped or reported its prompt (its in-flight counts were given back).
+    case setAside = "set_aside"
 }
 
 /// The noise condition a worker declares for a take (`X-Noise-Condition`).

@@ -6,7 +6,8 @@ import Hummingbird
 import HummingbirdAuth
 import ParloirCore
 
-/// Finds the member behind `Authorization: Bearer …`. Tokens are stored only as SHA-256
+/// Finds the member behind `Authorization: Bearer …`, or else behind the browser pages' session
+/// cookie (`SessionCookie`). Tokens are stored only as SHA-256
 /// hashes, so a stolen database gives no usable token. A presented token is never compared with
 /// a stored one: its hash is looked up, so the time a lookup takes tells an attacker at most how
 /// much of a hash they matched, which does not bring them closer to a token (finding one would
@@ -20,7 +21,15 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
     let known: MemberCache
 
     func authenticate(request: Request, context: ParloirContext) async throws -> Member? {
-        guard let token = Self.bearerToken(request.headers[.authorization]) else { return nil }
+        let token: String
+        if let bearer = Self.bearerToken(request.headers[.authorization]) {
+            token = bearer
+        } else if let cookie = SessionCookie.token(request.headers) {
+            try SessionCookie.checkOrigin(request)
+            token = cookie
+        } else {
+            return nil
+        }
         let hash = TokenHash.of(token)
         if let member = known[hash] { return member }
         guard let member = try await store.member(tokenHash: hash) else { return nil }
@@ -86,4 +95,62 @@ public enum TokenHash {
     public static func of(_ token: String) -> String {
         Identifiers.hex(SHA256.hash(data: Data(token.utf8)))
     }
+}
+
+/// The browser pages' session: the member's token in an `HttpOnly`, `SameSite=Strict` cookie, so
+/// that no script of the page can read it and `navigator.sendBeacon` carries it (see
+/// docs/web-app.md for why it lives there). An `Authorization` header always wins over it.
+enum SessionCookie {
+    static let name = "parloir_session"
+    /// 90 days: a worker who comes back next month still finds their takes and earnings.
+    static let maxAge = 90 * 24 * 3600
+
+    /// The token of the session cookie, if the request carries one.
+    static func token(_ headers: HTTPFields) -> String? {
+        for field in headers[values: .cookie] {
+            for pair in field.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name else { continue }
+                let value = parts[1].trimmingCharacters(in: .whitespaces)
+                if !value.isEmpty { return value }
+            }
+        }
+        return nil
+    }
+
+    /// `Set-Cookie` for `token`; `Secure` when the request came over HTTPS (a proxy saying so
+    /// can only make the browser keep the cookie more strictly).
+    static func set(_ token: String, request: Request) -> String {
+        "\(name)=\(token); Path=/v1; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (overHTTPS(request) ? "; Secure" : "")
+    }
+
+    /// `Set-Cookie` that removes the session.
+    static func clear(request: Request) -> String {
+        "\(name)=; Path=/v1; Max-Age=0; HttpOnly; SameSite=Strict" + (overHTTPS(request) ? "; Secure" : "")
+    }
+
+    static func overHTTPS(_ request: Request) -> Bool {
+        request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    /// A request that changes something on the strength of the cookie must come from the
+    /// service's own pages: `SameSite=Strict` already keeps other sites' requests from carrying
+    /// it, and this refuses what a browser says came from elsewhere (a cookie sent by a
+    /// program, with neither header, is no forgery).
+    static func checkOrigin(_ request: Request) throws {
+        guard ![.get, .head, .options].contains(request.method) else { return }
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+            throw refusal
+        }
+        if let origin = request.headers[HTTPField.Name("Origin")!] {
+            let host = request.headers[HTTPField.Name("Host")!] ?? request.head.authority
+            guard let url = URL(string: origin), let originHost = url.host else { throw refusal }
+            let authority = url.port.map { "\(originHost):\($0)" } ?? originHost
+            guard authority.lowercased() == host?.lowercased() else { throw refusal }
+        }
+    }
+
+    static let refusal = ParloirError(status: 403, code: "cross_origin_refused",
+                                      message: "a request authenticated by the session cookie must come from this service's own pages",
+                                      details: ["message_fr": "Cette action doit être faite depuis les pages de Parloir."])
 }

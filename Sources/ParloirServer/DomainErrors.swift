@@ -14,6 +14,7 @@ enum DomainErrors {
         case let error as VerificationError: return http(error)
         case let error as AppealError: return http(error)
         case let error as ErasureError: return http(error)
+        case let error as EnrolmentError: return http(error)
         case let error as BlobError: return http(error)
         case let error as StoreError: return http(error)
         case let error as RequestBodyDeadline: return error.parloirError
@@ -95,6 +96,23 @@ enum DomainErrors {
                                 details: ["message_fr": "Ce compte n'existe pas ou a déjà été effacé."])
         case .adminNotErasable(let id):
             return .conflict("member_is_admin", "\(id) is an admin; admins are not erased (their ids sign the erasures they made)")
+        }
+    }
+
+    static func http(_ error: EnrolmentError) -> ParloirError {
+        switch error {
+        case .inviteNotFound:
+            return ParloirError(status: 404, code: "invite_not_found", message: "no invite has this code",
+                                details: ["message_fr": "Ce lien d'invitation n'existe pas. Vérifiez que vous l'avez copié en entier."])
+        case .inviteExpired:
+            return ParloirError(status: 410, code: "invite_expired", message: "this invite has expired",
+                                details: ["message_fr": "Ce lien d'invitation a expiré. Demandez-en un nouveau à l'équipe de la campagne."])
+        case .inviteUsedUp:
+            return ParloirError(status: 410, code: "invite_used_up", message: "as many workers joined through this invite as it allows",
+                                details: ["message_fr": "Ce lien d'invitation a déjà servi autant de fois que prévu. Demandez-en un nouveau."])
+        case .alreadyJoined:
+            return ParloirError(status: 409, code: "already_joined", message: "this participant has already joined the campaign",
+                                details: ["message_fr": "Vous participez déjà à cette campagne : reprenez-la depuis le navigateur où vous l'avez commencée."])
         }
     }
 

@@ -6,7 +6,7 @@ struct Parloir: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parloir",
         abstract: "Collect and verify French speech recordings.",
-        subcommands: [AnalyzeCommand.self, ServeCommand.self, CampaignCommand.self, PromptsCommand.self, MemberCommand.self, ReportCommand.self, DashboardCommand.self, VerifyCommand.self, ExportCommand.self, MigrateCommand.self, WERCommand.self, SimulateCommand.self, ASRCommand.self]
+        subcommands: [AnalyzeCommand.self, ServeCommand.self, CampaignCommand.self, PromptsCommand.self, MemberCommand.self, InviteCommand.self, ReportCommand.self, DashboardCommand.self, VerifyCommand.self, ExportCommand.self, MigrateCommand.self, WERCommand.self, SimulateCommand.self, ASRCommand.self]
     )
 
     /// Runs the command; bad arguments exit with status 2 (ArgumentParser's own is 64), after

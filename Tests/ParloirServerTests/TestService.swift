@@ -138,6 +138,7 @@ struct TestService {
 struct Answer: Sendable {
     let status: Int
     let body: Data
+    var headers: HTTPFields = [:]
     var json: [String: Any] {
         ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:]
     }
@@ -159,7 +160,7 @@ struct Session: Sendable {
         if let token { headers[.authorization] = "Bearer \(token)" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
-        return Answer(status: Int(response.status.code), body: Data(buffer: response.body))
+        return Answer(status: Int(response.status.code), body: Data(buffer: response.body), headers: response.headers)
     }
 
     func json(_ method: HTTPRequest.Method, _ path: String, token: String?, _ object: Any) async throws -> Answer {

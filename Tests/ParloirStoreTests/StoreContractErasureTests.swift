@@ -25,6 +25,9 @@ extension StoreContractTests {
         "asr_attempt": ["recording_id"],
         "gold": ["recording_id"],
         "quota_speaker": ["worker_id"],
+        "invite": [], "service_key": [],
+        "enrolment": ["member_id", "participant_hash"],
+        "prompt_set_aside": ["assignment_id", "worker_id"],
     ]
 
     /// Rows of any table that hold one of `values` in a column that may name a member or a take.

@@ -30,7 +30,8 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ParloirContext, next: (Request, ParloirContext) async throws -> Response) async throws -> Response {
         let address = ClientAddress.budgetKey(context.clientAddress)
-        let presentsToken = request.headers[.authorization] != nil
+        let presentsToken = request.headers[.authorization] != nil || SessionCookie.token(request.headers) != nil
+            || Self.takesASecret(request.uri.path)
         if presentsToken, let budget = limits.failedAuthentication, let wait = limiter.hasRoom("auth|" + address, budget) {
             metrics.recordRateLimited(budget: "failed_authentication", scope: "address")
             throw RateLimitRefusal.failedAuthentication(retryAfter: wait)
@@ -45,10 +46,16 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
             let response = try await next(request, context)
             if response.status == .unauthorized { chargeFailure(address) }
             return response
-        } catch let error as ParloirError where error.status == 401 {
+        } catch let error as ParloirError where error.status == 401 || error.code == "invite_not_found" {
             chargeFailure(address)
             throw error
         }
+    }
+
+    /// Routes that take a secret other than in `Authorization`: a token to open a session, an
+    /// invite's code. Guessing either is guessing a token.
+    static func takesASecret(_ path: String) -> Bool {
+        path == "/v1/session" || path.hasPrefix("/v1/invites/")
     }
 
     private func chargeFailure(_ address: String) {

@@ -1,3 +1,4 @@
+import AudioQC
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -11,6 +12,7 @@ struct MemberRoutes {
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("members") { request, context in try await create(request, context) }
         group.get("me") { _, context in try await me(context) }
+        group.get("me/recordings") { _, context in try await recordings(context) }
     }
 
     struct CreateBody: Decodable {
@@ -37,28 +39,61 @@ struct MemberRoutes {
         return try JSONResponse.make(CreatedBody(id: member.id, role: member.role, token: token, profile: profile), status: .created)
     }
 
-    struct MeBody: Encodable {
-        let id: String
-        let role: Role
-        let profile: WorkerProfile
-        let takes: [String: Int]
-        let earningsCents: Int
-        let earningsEur: String
-
-        enum CodingKeys: String, CodingKey {
-            case id, role, profile, takes
-            case earningsCents = "earnings_cents"
-            case earningsEur = "earnings_eur"
-        }
-    }
-
+    /// `GET /v1/me`: who the token is, their takes and earnings, the campaign they joined through
+    /// an invite and, where the campaign pays through a crowd platform, its completion code once
+    /// they have earned it.
     func me(_ context: ParloirContext) async throws -> Response {
         let member = try context.member()
         let summary = try await store.summary(of: member)
-        return try JSONResponse.make(MeBody(
-            id: member.id, role: member.role, profile: member.profile, takes: summary.takesByVerdict,
-            earningsCents: summary.earningsCents,
-            earningsEur: Euros.text(summary.earningsCents, decimalSeparator: ",")
-        ))
+        let enrolment = try await store.enrolment(memberID: member.id)
+        var completion = OrderedJSON.null
+        if let enrolment, let spec = try await store.campaign(id: enrolment.campaignID)?.spec.completion {
+            let accepted = summary.takesByVerdict["accept"] ?? 0
+            let reached = accepted >= spec.afterAccepted
+            completion = .object([
+                ("after_accepted", .int(spec.afterAccepted)), ("accepted", .int(accepted)), ("reached", .bool(reached)),
+                ("code", reached ? .string(spec.code) : .null), ("url", reached ? .string(spec.url) : .null),
+            ])
+        }
+        return JSONResponse.make(.object([
+            ("id", .string(member.id)), ("role", .string(member.role.rawValue)), ("profile", Self.json(member.profile)),
+            ("campaign_id", .string(enrolment?.campaignID)),
+            ("takes", .object(summary.takesByVerdict.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("earnings_cents", .int(summary.earningsCents)),
+            ("earnings_eur", .string(Euros.text(summary.earningsCents, decimalSeparator: ","))),
+            ("completion", completion),
+        ]))
+    }
+
+    static func json(_ profile: WorkerProfile) -> OrderedJSON {
+        .object([
+            ("accent", .string(profile.accent)), ("region", .string(profile.region)), ("gender", .string(profile.gender)),
+            ("age_band", .string(profile.ageBand)), ("native_language", .string(profile.nativeLanguage)),
+            ("consent_at", profile.consentAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+        ])
+    }
+
+    /// `GET /v1/me/recordings` (a worker): their takes, newest first, with what became of each,
+    /// its pay, its appeal, and where to hear it again.
+    func recordings(_ context: ParloirContext) async throws -> Response {
+        let worker = try context.member(.worker)
+        let data = try await store.personalData(of: worker)
+        let pay = Dictionary(grouping: data.pay, by: \.recordingID).mapValues { $0.reduce(0) { $0 + $1.amountCents } }
+        let takes = data.takes.sorted { ($0.recording.createdAt, $0.recording.id) > ($1.recording.createdAt, $1.recording.id) }
+        let iso = ISO8601DateFormatter()
+        return JSONResponse.make(.object([("recordings", .array(takes.map { take in
+            let recording = take.recording
+            return .object([
+                ("id", .string(recording.id)), ("assignment_id", .string(recording.assignmentID)),
+                ("campaign_id", .string(recording.campaignID)), ("prompt_text", .string(take.promptText)),
+                ("created_at", .string(iso.string(from: recording.createdAt))), ("take", .int(recording.take)),
+                ("verdict", .string(recording.report.verdict.rawValue)),
+                ("reasons", .array(recording.report.reasons.map(\.orderedJSON))),
+                ("status", .string(recording.status.rawValue)), ("outcome", .string(take.outcome?.rawValue)),
+                ("pay_cents", .int(pay[recording.id] ?? 0)),
+                ("appeal", take.appeal.map(RecordingRoutes.json) ?? .null),
+                ("audio_url", .string("/v1/recordings/\(recording.id)/audio")),
+            ])
+        }))]))
     }
 }

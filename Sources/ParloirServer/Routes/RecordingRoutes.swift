@@ -10,7 +10,7 @@ import ParloirStore
 import Transcripts
 
 /// Uploads (`PUT /v1/assignments/{id}/recording`, the worker holding the assignment) and
-/// recordings (`GET /v1/recordings/{id}`, its worker or an admin; `…/audio`, admin).
+/// recordings (`GET /v1/recordings/{id}` and `…/audio`, its worker or an admin).
 ///
 /// An upload streams to a temporary blob while it is hashed, with the size cap enforced as the
 /// bytes arrive; audio already stored is refused before any analysis; the DSP core judges it on
@@ -230,12 +230,7 @@ struct RecordingRoutes {
             ("created_at", .string(ISO8601DateFormatter().string(from: recording.createdAt))),
         ]
         if let appeal = try await store.appeal(recordingID: recording.id) {
-            members.append(("appeal", .object([
-                ("state", .string(appeal.state.rawValue)), ("comment", .string(appeal.comment)),
-                ("reason", .string(appeal.reason)),
-                ("message_fr", .string(FrenchMessages.appeal(appeal.state, reason: appeal.reason))),
-                ("decided_at", appeal.decidedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
-            ])))
+            members.append(("appeal", Self.json(appeal)))
         }
         let settled = try await store.outcome(recordingID: recording.id)
         members.append(("outcome", settled.map { .string($0.outcome.rawValue) } ?? .null))
@@ -244,10 +239,22 @@ struct RecordingRoutes {
         return JSONResponse.make(.object(members))
     }
 
+    /// An appeal as its worker and the admins read it, with what became of it in French.
+    static func json(_ appeal: Appeal) -> OrderedJSON {
+        .object([
+            ("state", .string(appeal.state.rawValue)), ("comment", .string(appeal.comment)),
+            ("reason", .string(appeal.reason)),
+            ("message_fr", .string(FrenchMessages.appeal(appeal.state, reason: appeal.reason))),
+            ("decided_at", appeal.decidedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+        ])
+    }
+
+    /// The audio of a take: any for an admin, their own for a worker (who may replay it).
     func audio(_ context: ParloirContext) async throws -> Response {
-        _ = try context.member(.admin)
+        let member = try context.member(.worker, .admin)
         let recordingID = try context.parameters.require("recording")
         guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
+        guard member.role == .admin || recording.workerID == member.id else { throw ParloirError.notFound("recording \(recordingID)") }
         return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id)
     }
 }

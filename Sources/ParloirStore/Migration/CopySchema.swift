@@ -76,6 +76,13 @@ enum CopySchema {
                                              ("audio_bytes", .integer), ("paid_cents", .integer)], key: ["id"]),
         CopyTable(name: "erased_tally", columns: [("erasure_id", .text), ("campaign_id", .text), ("takes", .integer), ("accepted", .integer),
                                                   ("accepted_seconds", .real), ("paid_cents", .integer)], key: ["erasure_id", "campaign_id"]),
+        CopyTable(name: "invite", columns: [("id", .text), ("campaign_id", .text), ("code_hash", .text), ("max_uses", .integer), ("used", .integer),
+                                            ("expires_at", .time), ("participant_param", .text), ("created_at", .time)], key: ["id"]),
+        CopyTable(name: "enrolment", columns: [("member_id", .text), ("campaign_id", .text), ("invite_id", .text), ("participant_hash", .text),
+                                               ("created_at", .time)], key: ["member_id"]),
+        CopyTable(name: "service_key", columns: [("name", .text), ("value", .bytes)], key: ["name"]),
+        CopyTable(name: "prompt_set_aside", columns: [("assignment_id", .text), ("campaign_id", .text), ("prompt_id", .integer), ("worker_id", .text),
+                                                      ("reason", .text), ("comment", .text), ("created_at", .time)], key: ["assignment_id"]),
     ]
 }
 

@@ -167,6 +167,31 @@ extension PostgresStore {
             "CREATE INDEX appeal_by_worker ON appeal (worker_id)",
             "CREATE INDEX quota_speaker_by_worker ON quota_speaker (worker_id)",
         ]),
+        // Invites and the workers who joined through them (a crowd platform's participant id only
+        // as a keyed hash, unique per campaign), keys the service derives such hashes with, and
+        // prompts workers set aside.
+        PostgresMigration(id: "enrolment", statements: [
+            """
+            CREATE TABLE invite (
+                id text PRIMARY KEY, campaign_id text NOT NULL REFERENCES campaign (id), code_hash text NOT NULL UNIQUE,
+                max_uses integer, used integer NOT NULL DEFAULT 0, expires_at timestamptz, participant_param text,
+                created_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE enrolment (
+                member_id text PRIMARY KEY REFERENCES member (id), campaign_id text NOT NULL, invite_id text NOT NULL,
+                participant_hash text, created_at timestamptz NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX enrolment_participant ON enrolment (campaign_id, participant_hash) WHERE participant_hash IS NOT NULL",
+            "CREATE TABLE service_key (name text PRIMARY KEY, value bytea NOT NULL)",
+            """
+            CREATE TABLE prompt_set_aside (
+                assignment_id text PRIMARY KEY, campaign_id text NOT NULL, prompt_id bigint NOT NULL, worker_id text NOT NULL,
+                reason text NOT NULL, comment text, created_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX prompt_set_aside_by_campaign ON prompt_set_aside (campaign_id, prompt_id)",
+            "CREATE INDEX prompt_set_aside_by_worker ON prompt_set_aside (worker_id)",
+        ]),
     ]
 
     /// The advisory lock taken by every migration transaction, so that replicas starting at once

@@ -168,6 +168,7 @@ public final class SQLiteStore: ParloirStore {
                 """)
         }
         migrator.registerMigration("erasure", migrate: migrateErasure)
+        migrator.registerMigration("enrolment", migrate: migrateEnrolment)
         return migrator
     }
 

@@ -1,0 +1,225 @@
+import AudioQC
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ParloirCore
+
+/// Joining a campaign from a link, and the browser pages' session:
+/// - `POST /v1/campaigns/{id}/invites` (admin) makes an invite;
+/// - `GET /v1/invites/{code}` (anyone holding the code) shows what a worker consents to;
+/// - `POST /v1/invites/{code}/join` mints a pseudonymous, consenting worker and opens their session;
+/// - `POST /v1/session` opens a session from a token (the verifier page), `DELETE /v1/session` closes it.
+struct EnrolmentRoutes {
+    let store: any ParloirStore
+    let participantKey: ServiceKey
+
+    init(store: any ParloirStore) {
+        self.store = store
+        participantKey = ServiceKey(store: store, name: "participant-id")
+    }
+
+    func register(on group: RouterGroup<ParloirContext>) {
+        group.post("campaigns/:campaign/invites") { request, context in try await create(request, context) }
+        group.get("invites/:code") { _, context in try await show(context) }
+        group.post("invites/:code/join") { request, context in try await join(request, context) }
+        group.post("session") { request, _ in try await openSession(request) }
+        group.delete("session") { request, _ in closeSession(request) }
+    }
+
+    // MARK: Invites
+
+    struct CreateBody: Decodable {
+        let uses: Int?
+        let expiresAt: Date?
+        let participantParam: String?
+        enum CodingKeys: String, CodingKey {
+            case uses
+            case expiresAt = "expires_at"
+            case participantParam = "participant_param"
+        }
+    }
+
+    func create(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaign = try await store.existingCampaign(id: try context.parameters.require("campaign"))
+        let body = try await RequestBodies.json(CreateBody.self, request)
+        let now = Date()
+        try Invite.validate(maxUses: body.uses, expiresAt: body.expiresAt, participantParam: body.participantParam, now: now)
+        let code = Invite.makeCode()
+        let invite = Invite(id: Identifiers.make("inv"), campaignID: campaign.id, maxUses: body.uses, used: 0, expiresAt: body.expiresAt,
+                            participantParam: body.participantParam, createdAt: now)
+        try await store.createInvite(invite, codeHash: TokenHash.of(code))
+        return JSONResponse.make(.object([
+            ("id", .string(invite.id)), ("campaign_id", .string(campaign.id)), ("code", .string(code)),
+            // The code rides in the fragment: browsers never send it to a server, so it stays out
+            // of access logs, proxies' logs and Referer headers.
+            ("path", .string("/#invite=\(code)")),
+            ("uses", invite.maxUses.map { .int($0) } ?? .null), ("used", .int(0)),
+            ("expires_at", invite.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+            ("participant_param", .string(invite.participantParam)),
+        ]), status: .created)
+    }
+
+    /// The invite, or why it cannot be used.
+    func usableInvite(_ context: ParloirContext) async throws -> (Invite, Campaign) {
+        let code = try context.parameters.require("code")
+        guard let invite = try await store.invite(codeHash: TokenHash.of(code)) else { throw EnrolmentError.inviteNotFound }
+        if let refusal = invite.refusal(at: Date()) { throw refusal }
+        return (invite, try await store.existingCampaign(id: invite.campaignID))
+    }
+
+    func show(_ context: ParloirContext) async throws -> Response {
+        let (invite, campaign) = try await usableInvite(context)
+        let spec = campaign.spec
+        let vocabulary = ProfileVocabulary(spec: spec)
+        return JSONResponse.make(.object([
+            ("campaign", .object([
+                ("id", .string(campaign.id)), ("name", .string(spec.name)), ("purpose", .string(spec.purpose)),
+                ("language", .string(spec.language)), ("piece_rate_cents", .int(spec.pieceRateCents)),
+                ("piece_rate_eur", .string(Euros.text(spec.pieceRateCents, decimalSeparator: ","))),
+            ])),
+            ("terms", .object([
+                ("audience_fr", .string(spec.audience ?? CampaignTerms.audience)),
+                ("retention_fr", .string(spec.retention ?? CampaignTerms.retention)),
+                ("erasure_fr", .string(CampaignTerms.erasure)),
+            ])),
+            ("vocabulary", .object(ProfileVocabulary.fields.map { field in (field, .array((vocabulary.values[field] ?? []).map { .string($0) })) })),
+            ("participant_param", .string(invite.participantParam)),
+            ("completion", spec.completion.map { .object([("after_accepted", .int($0.afterAccepted))]) } ?? .null),
+        ]))
+    }
+
+    struct JoinBody: Decodable {
+        let consent: Bool?
+        let profile: WorkerProfile?
+        let participantId: String?
+        enum CodingKeys: String, CodingKey {
+            case consent, profile
+            case participantId = "participant_id"
+        }
+    }
+
+    func join(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        let (_, campaign) = try await usableInvite(context)
+        let body = try await RequestBodies.json(JoinBody.self, request)
+        guard body.consent == true else {
+            throw ParloirError(status: 400, code: "consent_required", message: "\"consent\" must be true: the worker consents to the campaign's terms to join")
+        }
+        let now = Date()
+        var profile = body.profile ?? WorkerProfile()
+        profile.consentAt = now
+        try profile.validate()
+        try ProfileVocabulary(spec: campaign.spec).check(profile)
+        var participantHash: String?
+        if let participant = body.participantId {
+            guard (1...128).contains(participant.unicodeScalars.count) else {
+                throw ParloirError.badRequest("participant_id must be 1 to 128 characters", code: "malformed_json")
+            }
+            participantHash = try await participantKey.hash(campaign.id + "\n" + participant)
+        }
+        let token = Identifiers.token()
+        let member = Member(id: Identifiers.make(Identifiers.memberPrefix(for: .worker)), role: .worker, profile: profile, createdAt: now)
+        let code = try context.parameters.require("code")
+        let enrolment = try await store.join(codeHash: TokenHash.of(code), member: member, tokenHash: TokenHash.of(token),
+                                             participantHash: participantHash, now: now)
+        var response = JSONResponse.make(.object([
+            ("member_id", .string(member.id)), ("campaign_id", .string(enrolment.campaignID)), ("role", .string(Role.worker.rawValue)),
+            // For an app of the team's own; the browser app keeps only the cookie.
+            ("token", .string(token)),
+        ]), status: .created)
+        response.headers[.setCookie] = SessionCookie.set(token, request: request)
+        return response
+    }
+
+    // MARK: Sessions
+
+    struct SessionBody: Decodable { let token: String }
+
+    func openSession(_ request: Request) async throws -> Response {
+        let body = try await RequestBodies.json(SessionBody.self, request)
+        guard body.token.utf8.count <= 200, let member = try await store.member(tokenHash: TokenHash.of(body.token)) else {
+            throw ParloirError(status: 401, code: "invalid_token", message: "no member has this token",
+                               details: ["message_fr": "Ce jeton n'est pas reconnu. Vérifiez qu'il est complet, sans espace."])
+        }
+        var response = JSONResponse.make(.object([("member_id", .string(member.id)), ("role", .string(member.role.rawValue))]))
+        response.headers[.setCookie] = SessionCookie.set(body.token, request: request)
+        return response
+    }
+
+    func closeSession(_ request: Request) -> Response {
+        Response(status: .noContent, headers: [.setCookie: SessionCookie.clear(request: request)])
+    }
+}
+
+/// The values a campaign's profile form offers: the campaign's own where it names them, the
+/// values Parloir knows otherwise. A profile sent with a value outside them is refused, rather
+/// than counted as `other` in quotas nobody can then fill.
+struct ProfileVocabulary {
+    static let fields = ["accent", "region", "gender", "age_band", "noise_condition"]
+    let values: [String: [String]]
+
+    init(spec: CampaignSpec) {
+        func chosen(_ dimension: String, _ known: [String]) -> [String] {
+            guard let listed = spec.dimensions[dimension]?.values, !listed.isEmpty else { return known }
+            return known.isEmpty ? listed : listed.filter(known.contains)
+        }
+        values = [
+            // Accents have no list of Parloir's own: without the campaign's, the form takes free text.
+            "accent": chosen("accent", []),
+            "region": chosen("region", WorkerProfile.regions),
+            "gender": chosen("gender", WorkerProfile.genders),
+            "age_band": chosen("age_band", WorkerProfile.ageBands),
+            "noise_condition": chosen("noise_condition", NoiseCondition.allCases.map(\.rawValue)),
+        ]
+    }
+
+    /// Refuses a declared value the campaign does not offer, naming what it offers.
+    func check(_ profile: WorkerProfile) throws(ParloirError) {
+        for (field, value) in [("accent", profile.accent), ("region", profile.region), ("gender", profile.gender), ("age_band", profile.ageBand)] {
+            guard let value, let allowed = values[field], !allowed.isEmpty, !allowed.contains(value) else { continue }
+            throw ParloirError(status: 400, code: "invalid_profile",
+                               message: "\(field) \"\(value)\" is not one of this campaign's values: \(allowed.joined(separator: ", "))",
+                               details: ["message_fr": "Choisissez une valeur proposée dans la liste."])
+        }
+    }
+}
+
+/// What a worker reads before consenting, where the campaign's spec does not say it itself.
+enum CampaignTerms {
+    static let audience = "Seules l'équipe qui commande ces enregistrements et les personnes qui les vérifient les écoutent. "
+        + "Ils ne sont jamais publiés avec votre nom : vous êtes connu·e seulement par un identifiant au hasard."
+    static let retention = "Parloir garde vos enregistrements, leur transcription et votre profil (accent, région, genre, "
+        + "tranche d'âge), sans nom ni adresse, pour la durée de la campagne puis dans le jeu de données livré."
+    static let erasure = "Vous pouvez à tout moment télécharger vos données ou les faire effacer depuis « Mon travail » : "
+        + "vos prises, leur audio et votre profil sont alors supprimés, et ce qui vous a été payé reste acquis."
+}
+
+/// A secret key kept in the database (so that every replica has the same), made on first use:
+/// the keyed hash of crowd-platform participant ids, which cannot be reversed without it.
+final class ServiceKey: @unchecked Sendable {
+    private let store: any ParloirStore
+    private let name: String
+    private let lock = NSLock()
+    private var key: SymmetricKey?
+
+    init(store: any ParloirStore, name: String) {
+        self.store = store
+        self.name = name
+    }
+
+    /// HMAC-SHA-256 of `text` under the key, as hex.
+    func hash(_ text: String) async throws -> String {
+        let key = try await resolved()
+        return Identifiers.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
+    }
+
+    private func resolved() async throws -> SymmetricKey {
+        if let key = lock.withLock({ key }) { return key }
+        let proposed = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        let stored = SymmetricKey(data: try await store.serviceKey(name: name, proposed: proposed))
+        lock.withLock { key = stored }
+        return stored
+    }
+}
