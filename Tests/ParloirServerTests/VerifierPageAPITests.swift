@@ -111,6 +111,38 @@ struct VerifierPageAPITests {
         }
     }
 
+    @Test func theTakesAudioIsServedByRangesSoThePlayerCanSeek() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let claimed = try await Self.claimed(session, asr: "allume la lumière de la cuisine")
+            let url = try #require(claimed.claim["audio_url"] as? String)
+            let original = try TestService.sample("clean_fr-fr_0.wav")
+            let size = original.count
+            let whole = try await session.request(.get, url, token: claimed.verifier.token)
+            #expect(whole.status == 200 && whole.body == original && whole.headers[.acceptRanges] == "bytes")
+
+            let cases: [(range: String, bytes: Range<Int>)] = [
+                ("bytes=0-99", 0..<100), ("bytes=1000-", 1000..<size), ("bytes=-50", (size - 50)..<size),
+                ("bytes=\(size - 10)-\(size + 500)", (size - 10)..<size), ("bytes=0-", 0..<size),
+            ]
+            for (range, bytes) in cases {
+                let part = try await session.request(.get, url, token: claimed.verifier.token, headers: ["Range": range])
+                #expect(part.status == 206, "\(range)")
+                #expect(part.body == original.subdata(in: bytes), "\(range)")
+                #expect(part.headers[.contentRange] == "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(size)", "\(range)")
+            }
+            let past = try await session.request(.get, url, token: claimed.verifier.token, headers: ["Range": "bytes=\(size)-"])
+            #expect(past.status == 416 && past.errorCode == "range_not_satisfiable" && past.headers[.contentRange] == "bytes */\(size)")
+            #expect(!Self.french(past).isEmpty)
+            // What is not one range of bytes is ignored: the whole file.
+            for range in ["bytes=0-9,20-29", "items=0-9", "bytes=9-2", "bytes=x-"] {
+                let answer = try await session.request(.get, url, token: claimed.verifier.token, headers: ["Range": range])
+                #expect(answer.status == 200 && answer.body == original, "\(range)")
+            }
+        }
+    }
+
     @Test func bucketsOutsideOneTo4000AreRefusedInFrench() async throws {
         let service = TestService()
         defer { service.cleanUp() }

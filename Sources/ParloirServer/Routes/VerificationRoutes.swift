@@ -29,7 +29,7 @@ struct VerificationRoutes {
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("recordings/:recording/asr") { request, context in try await transcript(request, context) }
         group.post("verification/claim") { _, context in try await claim(context) }
-        group.get("verification/tasks/:task/audio") { _, context in try await audio(context) }
+        group.get("verification/tasks/:task/audio") { request, context in try await audio(request, context) }
         group.get("verification/tasks/:task/peaks") { request, context in try await peaks(request, context) }
         group.post("verification/normalize") { request, context in try await normalize(request, context) }
         group.post("verification/tasks/:task/result") { request, context in try await result(request, context) }
@@ -141,10 +141,12 @@ struct VerificationRoutes {
         return .fields(["op": .string(op), "ref": .string(reference), "hyp": .string(hypothesis)])
     }
 
-    func audio(_ context: ParloirContext) async throws -> Response {
+    /// The leased take's audio, or the part of it a `Range` asks for (the page's player seeks with those).
+    func audio(_ request: Request, _ context: ParloirContext) async throws -> Response {
         let verifier = try verifier(context)
         let recording = try await store.leasedRecording(taskID: try context.parameters.require("task"), verifierID: verifier.id, now: Date())
-        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id)
+        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id,
+                                           range: request.headers[.range])
     }
 
     /// Buckets a waveform is drawn with unless the page asks otherwise, and the most it may ask.
