@@ -40,6 +40,7 @@ export const messages = Object.freeze({
   normalizedEmpty: "(vide)",
 
   leaseLeft: (time) => `Temps restant : ${time}`,
+  leaseShort: "Plus qu'une minute pour vérifier cet enregistrement.",
   leaseOver: "Le temps de vérification est écoulé : l'enregistrement est retourné dans la file.",
 
   chooseReason: "Choisissez pourquoi l'enregistrement est inutilisable.",

@@ -2,10 +2,11 @@
 // the part already played in the accent colour, a playhead that follows the audio, and seeking
 // by click or by arrow keys (the canvas is a slider for assistive technology).
 
-/** Seconds as m:ss. */
+/** Seconds as m:ss,t (tenths: a take lasts a few seconds). */
 export function clock(seconds) {
-  const whole = Math.max(0, Math.floor(seconds || 0));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  const tenths = Math.max(0, Math.floor((seconds || 0) * 10));
+  const whole = Math.floor(tenths / 10);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")},${tenths % 10}`;
 }
 
 export class Waveform {

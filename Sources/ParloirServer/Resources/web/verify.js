@@ -33,6 +33,7 @@ const ui = {
   waveformNote: $("waveform-note"),
   prompt: $("prompt"),
   diff: $("diff"),
+  diffLegend: $("diff-legend"),
   transcript: $("transcript"),
   normalized: $("normalized"),
   tagList: document.querySelector(".tag-list"),
@@ -59,7 +60,13 @@ const state = {
 
 const waveform = new Waveform(ui.waveform, ui.audio, messages.position);
 const lease = new LeaseCountdown(
-  (left) => { ui.lease.textContent = messages.leaseLeft(minutesSeconds(left)); ui.lease.dataset.state = left < 60_000 ? "short" : "ok"; },
+  (left) => {
+    ui.lease.textContent = messages.leaseLeft(minutesSeconds(left));
+    const short = left < 60_000;
+    // The countdown itself is not read aloud every second; its last minute is announced once.
+    if (short && ui.lease.dataset.state === "ok") say(messages.leaseShort);
+    ui.lease.dataset.state = short ? "short" : "ok";
+  },
   () => leaseRanOut(),
 );
 
@@ -216,11 +223,13 @@ function showTask(task, serverNow) {
   ui.kind.textContent = messages.kinds[task.kind] ?? "";
   ui.prompt.textContent = task.prompt_text;
   renderDiff(ui.diff, task.words, messages);
+  ui.diffLegend.hidden = !Array.isArray(task.words);
   ui.transcript.value = task.asr_text ?? task.prompt_text;
   previewNormalized(0);
   for (const box of ui.tagList.querySelectorAll("input")) box.checked = false;
   ui.reason.value = "";
   showOtherReason();
+  ui.lease.dataset.state = "ok";
   lease.start(task.lease_expires_at, serverNow);
 
   ui.audio.src = task.audio_url;
