@@ -82,6 +82,9 @@ public enum ParloirServer {
         public var adminTokenCreated: Bool
         /// Campaigns named by the configuration's files, created now or found.
         public var loadedCampaigns: [Campaign]
+        /// For each campaign created now, the path of an invite link made with it (`/#invite=…`,
+        /// shown once: the code is kept only as a hash), so that the first start has a way in.
+        public var firstInvites: [String: String]
         public var sweptTemporary: Int
         public var sweptOrphans: Int
     }
@@ -110,8 +113,11 @@ public enum ParloirServer {
         }
         let (tokenPath, created) = try await ensureAdminToken(store: store, directory: directory)
         var loaded: [Campaign] = []
+        var firstInvites: [String: String] = [:]
         for file in configuration.campaignFiles {
-            loaded.append(try await CampaignLoader(store: store).load(specPath: file))
+            let (campaign, created) = try await CampaignLoader(store: store).load(specPath: file)
+            loaded.append(campaign)
+            if created { firstInvites[campaign.id] = try await EnrolmentRoutes.firstInvite(store: store, campaign: campaign) }
         }
         let analysis = AnalysisPool(.init(threads: configuration.analysisThreads, queueLimit: configuration.analysisQueue,
                                           maxWait: configuration.analysisWait))
@@ -157,7 +163,7 @@ public enum ParloirServer {
                 + (configuration.asr.map { [ASRClientService(configuration: $0, store: store, blobs: blobs, logger: logger)] } ?? []),
             logger: logger
         )
-        let startup = Startup(adminTokenPath: tokenPath, adminTokenCreated: created, loadedCampaigns: loaded,
+        let startup = Startup(adminTokenPath: tokenPath, adminTokenCreated: created, loadedCampaigns: loaded, firstInvites: firstInvites,
                               sweptTemporary: swept.temporary, sweptOrphans: swept.orphans)
         return (application, startup)
     }
@@ -187,19 +193,19 @@ public enum ParloirServer {
 struct CampaignLoader {
     let store: any ParloirStore
 
-    /// The campaign of that name: created with its prompts, or the one already there.
-    func load(specPath: String) async throws -> Campaign {
+    /// The campaign of that name: created with its prompts (`created`), or the one already there.
+    func load(specPath: String) async throws -> (campaign: Campaign, created: Bool) {
         guard let text = try? String(contentsOfFile: specPath, encoding: .utf8) else {
             throw ParloirError.badRequest("cannot read the campaign spec \(specPath)", code: "invalid_spec")
         }
         let spec = try CampaignSpec.parse(text)
-        if let existing = try await store.campaign(named: spec.name) { return existing }
+        if let existing = try await store.campaign(named: spec.name) { return (existing, false) }
         let campaign: Campaign
         do {
             campaign = try await store.createCampaign(id: Identifiers.make("cmp"), spec: spec, now: Date())
         } catch CampaignStoreError.nameTaken {
             // Another replica starting at the same time created it first (and imports its prompts).
-            return try await store.campaign(named: spec.name) ?? { throw CampaignStoreError.nameTaken(spec.name) }()
+            return (try await store.campaign(named: spec.name) ?? { throw CampaignStoreError.nameTaken(spec.name) }(), false)
         }
         let folder = (specPath as NSString).deletingLastPathComponent
         for file in spec.promptFiles {
@@ -209,7 +215,7 @@ struct CampaignLoader {
             }
             _ = try await store.importPrompts(PromptValidator.parsePlainText(prompts), campaignID: campaign.id)
         }
-        return campaign
+        return (campaign, true)
     }
 }
 

@@ -211,6 +211,14 @@ struct ServeCommand: AsyncParsableCommand {
         for campaign in startup.loadedCampaigns {
             lines.append("Campaign \"\(campaign.spec.name)\": \(campaign.id)")
         }
+        lines += ["", "The recording app: \(base)/   The verifier page: \(base)/verify"]
+        for campaign in startup.loadedCampaigns {
+            if let path = startup.firstInvites[campaign.id] {
+                lines.append("Workers join \"\(campaign.spec.name)\" through this invite link (shown once): \(base)\(path)")
+            } else {
+                lines.append("Make an invite link for \"\(campaign.spec.name)\": parloir invite create --campaign \(campaign.spec.name) --server \(base) --data-dir \(configuration.dataDirectory)")
+            }
+        }
         if let campaign = startup.loadedCampaigns.first {
             lines += [
                 "",

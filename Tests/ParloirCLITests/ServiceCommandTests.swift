@@ -68,10 +68,18 @@ struct ServiceCommandTests {
 
     @Test func serveLoadsTheExampleCampaignAndExplainsHowToUpload() throws {
         let service = try RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
+        // The first start gives a way into the recording app: an invite link that opens the campaign's terms.
+        let started = (try? String(contentsOfFile: service.logPath, encoding: .utf8)) ?? ""
+        let link = try #require(started.split(separator: "\n").first { $0.contains("#invite=inv_") }.flatMap { $0.split(separator: " ").last })
+        #expect(link.hasPrefix(service.server + "/#invite="))
+        let code = String(try #require(link.split(separator: "=").last))
+        let terms = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(string: service.server + "/v1/invites/" + code)!)) as? [String: Any]
+        #expect((terms?["campaign"] as? [String: Any])?["name"] as? String == "assistant-maison")
         let status = service.stop()
         let banner = (try? String(contentsOfFile: service.logPath, encoding: .utf8)) ?? ""
         #expect(status == 0, "SIGTERM stops the service cleanly")
         #expect(banner.contains("Campaign \"assistant-maison\": cmp-"))
+        #expect(banner.contains("The recording app: \(service.server)/"))
         #expect(banner.contains("--data-binary @corpora/samples/clean_fr-fr_0.wav"))
         let attributes = try FileManager.default.attributesOfItem(atPath: service.directory + "/admin.token")
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)

@@ -98,6 +98,35 @@ struct TestService {
         }
     }
 
+    /// Serves on `port` (the same each time: a browser page keeps its origin while the server
+    /// stops and starts again) while `body` runs, then stops the server.
+    func serve<Value: Sendable>(port: Int, _ body: @Sendable () async throws -> Value) async throws -> Value {
+        try await prepareDatabase()
+        var configuration = ServerConfiguration(dataDirectory: directory, host: "127.0.0.1", port: port, maxUploadBytes: maxUploadBytes,
+                                                campaignFiles: [], logLevel: .error, databaseURL: databaseURL, blobsURL: blobsURL,
+                                                databasePoolSize: 8)
+        applyLimits(&configuration)
+        let (application, _) = try await ParloirServer.makeApplication(configuration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.runService(gracefulShutdownSignals: []) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while (try? RawConnection(port: port)) == nil {
+                guard ContinuousClock.now < deadline else { throw WebDriverError("timeout", "the server did not listen on \(port)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            do {
+                let value = try await body()
+                group.cancelAll()
+                try? await group.waitForAll()
+                return value
+            } catch {
+                group.cancelAll()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
     /// Starts `count` replicas of the server on the same database and blob store (each its own
     /// application, port and pools, as separate processes would be) and runs `body` with a session
     /// on each.

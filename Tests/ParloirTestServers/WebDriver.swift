@@ -225,6 +225,35 @@ public final class Browser: @unchecked Sendable {
         try await command("POST", "execute/async", ["script": script, "args": arguments])
     }
 
+    /// Presses `keys` on whatever has the focus, as a person at the keyboard would (W3C actions:
+    /// each character down then up; "\u{E007}" is Enter, "\u{E00C}" Escape, "\u{E009}" Control).
+    public func press(_ keys: String, holding modifier: String? = nil) async throws {
+        var actions: [[String: Any]] = []
+        if let modifier { actions.append(["type": "keyDown", "value": modifier]) }
+        for key in keys.map(String.init) {
+            actions.append(["type": "keyDown", "value": key])
+            actions.append(["type": "keyUp", "value": key])
+        }
+        if let modifier { actions.append(["type": "keyUp", "value": modifier]) }
+        _ = try await command("POST", "actions", ["actions": [["type": "key", "id": "keyboard", "actions": actions]]])
+        _ = try await command("DELETE", "actions")
+    }
+
+    /// The cookies the browser holds for the page's address, HttpOnly ones included.
+    public func cookies() async throws -> [[String: Any]] {
+        (try await command("GET", "cookie") as? [[String: Any]]) ?? []
+    }
+
+    /// Adds a cookie for the page's address (WebDriver may set HttpOnly ones).
+    public func addCookie(_ cookie: [String: Any]) async throws {
+        _ = try await command("POST", "cookie", ["cookie": cookie])
+    }
+
+    /// Sets the window's size in CSS pixels (a phone's width, a desktop's).
+    public func resize(width: Int, height: Int) async throws {
+        _ = try await command("POST", "window/rect", ["width": width, "height": height])
+    }
+
     /// The viewport as a PNG.
     public func screenshot() async throws -> Data {
         guard let text = try await command("GET", "screenshot") as? String, let png = Data(base64Encoded: text) else {

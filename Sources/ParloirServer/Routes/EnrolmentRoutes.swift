@@ -10,7 +10,8 @@ import ParloirCore
 /// - `POST /v1/campaigns/{id}/invites` (admin) makes an invite;
 /// - `GET /v1/invites/{code}` (anyone holding the code) shows what a worker consents to;
 /// - `POST /v1/invites/{code}/join` mints a pseudonymous, consenting worker and opens their session;
-/// - `POST /v1/session` opens a session from a token (the verifier page), `DELETE /v1/session` closes it.
+/// - `GET /v1/session` says whether the request carries one, `POST /v1/session` opens a session
+///   from a token (the verifier page), `DELETE /v1/session` closes it.
 struct EnrolmentRoutes {
     let store: any ParloirStore
     let participantKey: ServiceKey
@@ -24,6 +25,7 @@ struct EnrolmentRoutes {
         group.post("campaigns/:campaign/invites") { request, context in try await create(request, context) }
         group.get("invites/:code") { _, context in try await show(context) }
         group.post("invites/:code/join") { request, context in try await join(request, context) }
+        group.get("session") { _, context in currentSession(context) }
         group.post("session") { request, _ in try await openSession(request) }
         group.delete("session") { request, _ in closeSession(request) }
     }
@@ -60,6 +62,15 @@ struct EnrolmentRoutes {
             ("expires_at", invite.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
             ("participant_param", .string(invite.participantParam)),
         ]), status: .created)
+    }
+
+    /// An invite without limits for a campaign the service just created from its spec: the
+    /// path of its link, printed once at start so that the first visit has a way in.
+    static func firstInvite(store: any ParloirStore, campaign: Campaign) async throws -> String {
+        let code = Invite.makeCode()
+        try await store.createInvite(Invite(id: Identifiers.make("inv"), campaignID: campaign.id, maxUses: nil, used: 0, expiresAt: nil,
+                                            participantParam: nil, createdAt: Date()), codeHash: TokenHash.of(code))
+        return "/#invite=\(code)"
     }
 
     /// The invite, or why it cannot be used.
@@ -146,6 +157,13 @@ struct EnrolmentRoutes {
         var response = JSONResponse.make(.object([("member_id", .string(member.id)), ("role", .string(member.role.rawValue))]))
         response.headers[.setCookie] = SessionCookie.set(body.token, request: request)
         return response
+    }
+
+    /// Whether the request carries a session (a cookie or a token naming a member): 200 either
+    /// way, so that a page asking on load does not log a failed request for a newcomer.
+    func currentSession(_ context: ParloirContext) -> Response {
+        guard let member = context.identity else { return JSONResponse.make(.object([("signed_in", .bool(false))])) }
+        return JSONResponse.make(.object([("signed_in", .bool(true)), ("member_id", .string(member.id)), ("role", .string(member.role.rawValue))]))
     }
 
     func closeSession(_ request: Request) -> Response {
