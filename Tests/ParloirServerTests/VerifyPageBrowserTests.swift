@@ -4,7 +4,8 @@ import ParloirTestServers
 import Testing
 
 /// The verification page in real headless Chromium against a service started for the test: a
-/// verifier signs in with a token (kept only in the HttpOnly cookie), claims a take, sees the
+/// verifier signs in with a token (kept only in the HttpOnly cookie; asked again when a claim
+/// finds the session gone, and the claim then goes ahead), claims a take, sees the
 /// prompt against the ASR text and the waveform, seeks in it, corrects the transcript with the
 /// keyboard and sends it; the service stores the correction. Skipping gives the take back, and
 /// so does leaving the page (a beacon). Skipped without a chromedriver (`scripts/lib/chromium.sh`).
@@ -52,20 +53,29 @@ struct VerifyPageBrowserTests {
     static func signInAndCorrect(_ browser: Browser, base: String, verifier: String, take: Answer) async throws {
         try await browser.open(base + "/verify")
         try await browser.waitFor("[data-testid=status]", text: "Service disponible")
-        // Claiming without a session asks for the token.
-        try await browser.waitFor("[data-testid=claim]").click()
+        // Without a session the page asks for the token at once.
         try await browser.waitFor("[data-testid=sign-in-panel]:not([hidden])")
         #expect(try await browser.find("[data-testid=token]").attribute("type") == "password")
         try await browser.find("[data-testid=token]").sendKeys("plr_not-a-token")
-        try await browser.find("[data-testid=sign-in-submit]").click()
+        try await browser.find("[data-testid=sign-in]").click()
         try await browser.waitFor("[data-testid=sign-in-message]", text: "Ce jeton n'est pas reconnu. Vérifiez qu'il est complet, sans espace.")
+        try await browser.find("[data-testid=token]").sendKeys(verifier + enter)
+        try await browser.waitFor("[data-testid=queue]:not([hidden]) [data-testid=claim]")
+        // The token is in no script's reach: not in the page, not in document.cookie (HttpOnly).
+        #expect(try await browser.execute("return document.documentElement.outerHTML.includes(arguments[0])", [verifier]) as? Bool == false)
+        #expect(try await browser.execute("return document.cookie") as? String == "")
+        #expect(try await browser.find("[data-testid=sign-out]").property("hidden") as? Bool == false)
+
+        // A session that ends meanwhile: the claim asks for the token again, then goes ahead.
+        try await browser.executeAsync("fetch('/v1/session', { method: 'DELETE' }).then(() => arguments[arguments.length - 1]())")
+        try await browser.find("[data-testid=claim]").click()
+        let asked = try await browser.waitFor("[data-testid=sign-in-panel]:not([hidden]) [data-testid=sign-in-message]")
+        #expect(try await asked.text().contains("jeton de vérificateur"))
         try await browser.find("[data-testid=token]").sendKeys(verifier)
-        try await browser.find("[data-testid=sign-in-submit]").click()
+        try await browser.find("[data-testid=sign-in]").click()
 
         // Signed in, the claim goes ahead: the take, its prompt against the ASR text, its lease.
         try await browser.waitFor("[data-testid=task]:not([hidden])")
-        #expect(try await browser.find("[data-testid=token]").property("value") as? String == "")
-        #expect(try await browser.execute("return document.cookie") as? String == "")
         #expect(try await browser.find("[data-testid=prompt]").text() == prompts[0])
         let diff = try await browser.execute("""
             const diff = document.querySelector("[data-testid=diff]");

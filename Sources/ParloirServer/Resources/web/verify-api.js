@@ -42,6 +42,11 @@ async function call(method, path, body) {
   return { response, body: json };
 }
 
+/** Whether the page has a session: `{signed_in, member_id?, role?}` (200 either way). */
+export async function session() {
+  return (await call("GET", "/v1/session")).body;
+}
+
 /** Signs in with a token: the service answers `{member_id, role}` and sets the session cookie. */
 export async function signIn(token) {
   return (await call("POST", "/v1/session", { token })).body;

@@ -46,7 +46,6 @@ export const messages = Object.freeze({
   chooseReason: "Choisissez pourquoi l'enregistrement est inutilisable.",
   describeReason: "Précisez le motif.",
   transcriptEmpty: "Écrivez la transcription de ce qui est dit.",
-  sending: "Envoi…",
   recorded: Object.freeze({
     matches_prompt: "Enregistré : conforme à la phrase.",
     corrected: "Enregistré : transcription corrigée.",

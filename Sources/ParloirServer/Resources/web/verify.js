@@ -15,12 +15,12 @@ const ui = {
   signOut: $("sign-out"),
   signInPanel: $("sign-in-panel"),
   signInMessage: $("sign-in-message"),
-  signIn: $("sign-in"),
+  signIn: $("sign-in-form"),
   token: $("token"),
   queue: $("queue"),
   claim: $("claim"),
   empty: $("empty"),
-  outcome: $("outcome"),
+  messages: $("messages"),
   error: $("error"),
   task: $("task"),
   title: document.getElementById("task-title"),
@@ -51,6 +51,7 @@ const state = {
   task: null,
   held: false,
   signedIn: false,
+  claimAfterSignIn: false,
   busy: false,
   releasedOnExit: false,
   normalizeRound: 0,
@@ -72,18 +73,42 @@ const lease = new LeaseCountdown(
 
 // --- What is shown -----------------------------------------------------------------------
 
+// Only the current screen is in the document (the others wait outside it, each at its place):
+// what assistive technology, find-in-page or a test finds on the page is what the verifier sees.
+const screens = { "sign-in": ui.signInPanel, queue: ui.queue, task: ui.task };
+const places = new Map();
+for (const screen of Object.values(screens)) {
+  const place = document.createComment(screen.dataset.testid);
+  screen.before(place);
+  places.set(screen, place);
+  screen.remove();
+  screen.hidden = false;
+}
+
 function show(section) {
-  ui.signInPanel.hidden = section !== "sign-in";
-  ui.queue.hidden = section !== "queue";
-  ui.task.hidden = section !== "task";
+  for (const [name, screen] of Object.entries(screens)) {
+    if (name === section && !screen.isConnected) places.get(screen).after(screen);
+    if (name !== section && screen.isConnected) screen.remove();
+  }
   ui.signOut.hidden = !state.signedIn;
 }
 
-function say(text) {
+/**
+ * Says `text` in the live region for a while: `outcome` for what became of an answer or a skip
+ * (a test waits for it), `notice` for the rest. Nothing said leaves the region empty.
+ */
+function say(text, kind = "notice") {
   clearTimeout(state.outcomeTimer);
-  ui.outcome.textContent = text;
-  // An outcome is shown briefly; the next task takes its place.
-  if (text) state.outcomeTimer = setTimeout(() => { ui.outcome.textContent = ""; }, 6000);
+  if (!text) {
+    ui.messages.replaceChildren();
+    return;
+  }
+  const line = document.createElement("p");
+  line.dataset.testid = kind;
+  line.className = kind;
+  line.textContent = text;
+  ui.messages.replaceChildren(line);
+  state.outcomeTimer = setTimeout(() => ui.messages.replaceChildren(), 6000);
 }
 
 function complain(text) {
@@ -99,6 +124,7 @@ function wordsFor(error) {
 
 function setBusy(busy) {
   state.busy = busy;
+  if (!busy) ui.task.removeAttribute("aria-busy");
   for (const button of [ui.matches, ui.corrected, ui.unusable, ui.release]) button.disabled = busy || !state.held;
   ui.claim.disabled = busy;
 }
@@ -155,8 +181,15 @@ async function signIn(event) {
     }
     state.signedIn = true;
     say(messages.signedIn);
-    // The claim that asked for the token goes ahead.
-    await claimNext();
+    if (state.claimAfterSignIn) {
+      // The claim that asked for the token goes ahead.
+      state.claimAfterSignIn = false;
+      await claimNext();
+      return;
+    }
+    show("queue");
+    ui.empty.hidden = true;
+    ui.claim.focus();
   } catch (error) {
     showSignIn(wordsFor(error));
   }
@@ -194,6 +227,7 @@ async function claimNext() {
 
 function claimFailed(error) {
   if (error instanceof api.ServiceError && error.status === 401) {
+    state.claimAfterSignIn = true;
     showSignIn(error.messageFr || messages.signInNeeded);
     return;
   }
@@ -329,12 +363,13 @@ async function answer(result) {
   const task = state.task;
   setBusy(true);
   complain("");
-  say(messages.sending);
+  say("");
+  ui.task.setAttribute("aria-busy", "true");
   try {
     const outcome = await api.submit(task.task_id, { ...result, tags: chosenTags() });
     endTask();
     state.task = null;
-    say([messages.recorded[result.verdict], messages.outcomes[outcome?.outcome] ?? ""].filter(Boolean).join(" "));
+    say([messages.recorded[result.verdict], messages.outcomes[outcome?.outcome] ?? ""].filter(Boolean).join(" "), "outcome");
     await claimNext();
   } catch (error) {
     setBusy(false);
@@ -407,7 +442,7 @@ async function skip() {
   await api.release(task.task_id).catch(() => {});
   endTask();
   state.task = null;
-  say(messages.released);
+  say(messages.released, "outcome");
   present(claimed);
 }
 
@@ -492,7 +527,7 @@ function onPageShow(event) {
 
 // --- Start -------------------------------------------------------------------------------
 
-function start() {
+async function start() {
   buildChoices();
   ui.signIn.addEventListener("submit", signIn);
   ui.signOut.addEventListener("click", signOut);
@@ -512,8 +547,14 @@ function start() {
   window.addEventListener("pageshow", onPageShow);
 
   showServiceStatus(ui.status, messages);
-  // Whether a session is open is learnt from the first claim (a 401 asks for the token): asking
-  // before the verifier does anything would log a refused request on every visit.
+  try {
+    const current = await api.session();
+    if (!current?.signed_in) return showSignIn(messages.signInNeeded);
+    if (current.role !== "verifier") return showSignIn(messages.notAVerifier);
+    state.signedIn = true;
+  } catch {
+    // Unknown: the first claim will tell (a 401 asks for the token).
+  }
   show("queue");
   ui.claim.focus();
 }
