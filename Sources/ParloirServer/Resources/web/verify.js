@@ -198,6 +198,7 @@ async function signIn(event) {
 async function signOut() {
   if (state.held) await api.release(state.task.task_id).catch(() => {});
   endTask();
+  state.task = null;
   try {
     await api.signOut();
   } catch {
@@ -320,8 +321,8 @@ function togglePlay() {
 
 function updatePlayButton() {
   const playing = !ui.audio.paused && !ui.audio.ended;
+  // The button's name says what it does next (not a toggle state as well, which would say it twice).
   ui.play.textContent = playing ? messages.pause : messages.play;
-  ui.play.setAttribute("aria-pressed", String(playing));
   ui.time.textContent = `${clock(ui.audio.currentTime)} / ${clock(waveform.duration())}`;
 }
 
