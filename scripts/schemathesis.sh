@@ -190,8 +190,9 @@ run admin "$admin"
 run worker "$worker" --include-operation-id assign --include-operation-id uploadRecording \
     --include-operation-id getRecording --include-operation-id appeal --include-operation-id me --include-operation-id exportMe \
     --include-operation-id myRecordings --include-operation-id skipAssignment
-run verifier "$verifier" --include-operation-id claimTask --include-operation-id taskAudio \
-    --include-operation-id taskResult --include-operation-id releaseTask --include-operation-id me --include-operation-id exportMe
+run verifier "$verifier" --include-operation-id claimTask --include-operation-id taskAudio --include-operation-id taskPeaks \
+    --include-operation-id normalizeTranscript --include-operation-id taskResult --include-operation-id releaseTask \
+    --include-operation-id me --include-operation-id exportMe
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "schemathesis.sh: the server stopped during the runs:" >&2

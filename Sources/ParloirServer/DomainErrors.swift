@@ -63,9 +63,13 @@ enum DomainErrors {
 
     static func http(_ error: VerificationError) -> ParloirError {
         switch error {
-        case .taskNotFound(let id): return .notFound("task \(id)")
+        case .taskNotFound(let id):
+            return ParloirError(status: 404, code: "not_found", message: "task \(id) does not exist",
+                                details: ["message_fr": "Cette vérification n'existe pas. Prenez un autre enregistrement."])
         case .recordingNotFound(let id): return .notFound("recording \(id)")
-        case .leasedToAnother: return .forbidden("this task is leased to another verifier")
+        case .leasedToAnother:
+            return ParloirError(status: 403, code: "forbidden", message: "this task is leased to another verifier",
+                                details: ["message_fr": "Cet enregistrement est vérifié par une autre personne. Prenez-en un autre."])
         case .leaseLost: return .conflict("lease_lost", "the lease on this task has expired or the task is done; claim a new one")
         }
     }

@@ -144,7 +144,7 @@ public enum ParloirServer {
         AssignmentRoutes(store: store, campaignLimits: campaignLimits).register(on: v1)
         RecordingRoutes(store: store, blobs: blobs, metrics: metrics, analysis: analysis,
                         maxUploadBytes: configuration.maxUploadBytes, disk: disk, campaignLimits: campaignLimits).register(on: v1)
-        VerificationRoutes(store: store, blobs: blobs).register(on: v1)
+        VerificationRoutes(store: store, blobs: blobs, analysis: analysis).register(on: v1)
         PrivacyRoutes(store: store, blobs: blobs, tokens: tokens).register(on: v1)
         WebRoutes().register(on: router)
         let limits = configuration.connections

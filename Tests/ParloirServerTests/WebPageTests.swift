@@ -17,6 +17,9 @@ struct WebPageTests {
         ("/static/app.js", "text/javascript; charset=utf-8", "./messages-fr.js"),
         ("/static/messages-fr.js", "text/javascript; charset=utf-8", "Service disponible"),
         ("/static/style.css", "text/css; charset=utf-8", "main"),
+        ("/static/verify.js", "text/javascript; charset=utf-8", "./verify-messages-fr.js"),
+        ("/static/verify-messages-fr.js", "text/javascript; charset=utf-8", "Aucune prise à vérifier pour l'instant"),
+        ("/static/verify.css", "text/css; charset=utf-8", "prefers-color-scheme"),
     ]
 
     @Test func pagesAndTheirCodeComeWithTheContentSecurityPolicyAndNosniff() async throws {

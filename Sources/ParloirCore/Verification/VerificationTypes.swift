@@ -70,17 +70,21 @@ public struct VerifierResult: Sendable, Codable, Equatable {
         switch verdict {
         case .corrected:
             guard let transcript, !transcript.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw .badRequest("a corrected result needs the transcript of what was said", code: "invalid_result")
+                throw ParloirError(status: 400, code: "invalid_result", message: "a corrected result needs the transcript of what was said",
+                                   details: ["message_fr": "Écrivez la transcription de ce qui est dit avant de l'envoyer."])
             }
         case .unusable:
             guard let unusableReason, !unusableReason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw .badRequest("an unusable result needs an unusable_reason", code: "invalid_result")
+                throw ParloirError(status: 400, code: "invalid_result", message: "an unusable result needs an unusable_reason",
+                                   details: ["message_fr": "Choisissez pourquoi l'enregistrement est inutilisable."])
             }
         case .matchesPrompt:
             break
         }
         if let unknown = tags.first(where: { !Self.knownTags.contains($0) }) {
-            throw .badRequest("unknown tag \(unknown); tags are \(Self.knownTags.sorted().joined(separator: " "))", code: "invalid_result")
+            throw ParloirError(status: 400, code: "invalid_result",
+                               message: "unknown tag \(unknown); tags are \(Self.knownTags.sorted().joined(separator: " "))",
+                               details: ["message_fr": "L'étiquette \(unknown) n'existe pas. Choisissez parmi celles de la liste."])
         }
     }
 }

@@ -13,6 +13,8 @@ import Transcripts
 ///   an accepted recording triggers the sampling decision.
 /// - `POST /v1/verification/claim` (verifier): the next task, leased for ten minutes, or 204.
 /// - `GET /v1/verification/tasks/{id}/audio` (the lease holder).
+/// - `GET /v1/verification/tasks/{id}/peaks?buckets=N` (the lease holder): the waveform's outline.
+/// - `POST /v1/verification/normalize` (verifier): `{text}` as scoring normalises it.
 /// - `POST /v1/verification/tasks/{id}/result` (the lease holder): `{verdict, transcript, tags, unusable_reason}`.
 /// - `POST /v1/verification/tasks/{id}/release` (the lease holder): back to the queue, unanswered.
 /// - `POST /v1/recordings/{id}/appeal` (its worker): `{comment?}`, within 14 days, once.
@@ -20,12 +22,16 @@ import Transcripts
 struct VerificationRoutes {
     let store: any ParloirStore
     let blobs: any BlobStore
+    /// Where waveforms are decoded.
+    let analysis: AnalysisPool
     var lease: TimeInterval = 600
 
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("recordings/:recording/asr") { request, context in try await transcript(request, context) }
         group.post("verification/claim") { _, context in try await claim(context) }
-        group.get("verification/tasks/:task/audio") { _, context in try await audio(context) }
+        group.get("verification/tasks/:task/audio") { request, context in try await audio(request, context) }
+        group.get("verification/tasks/:task/peaks") { request, context in try await peaks(request, context) }
+        group.post("verification/normalize") { request, context in try await normalize(request, context) }
         group.post("verification/tasks/:task/result") { request, context in try await result(request, context) }
         group.post("verification/tasks/:task/release") { _, context in try await release(context) }
         group.post("recordings/:recording/appeal") { request, context in try await appeal(request, context) }
@@ -93,29 +99,113 @@ struct VerificationRoutes {
                                       "queued": .array(queued.map { .string($0.rawValue) })]), status: .created)
     }
 
+    /// The verifier, or 401/403 in words for the verification page: it signs in with a
+    /// verifier's token, not with a worker's invite link.
+    func verifier(_ context: ParloirContext) throws -> Member {
+        do {
+            return try context.member(.verifier)
+        } catch let error as ParloirError {
+            let french = error.status == 401
+                ? "Vous n'êtes pas connecté, ou votre session a expiré. Connectez-vous avec votre jeton de vérificateur."
+                : "Ce jeton n'est pas celui d'un vérificateur : il ne permet pas de vérifier des enregistrements."
+            throw ParloirError(status: error.status, code: error.code, message: error.message, details: ["message_fr": french])
+        }
+    }
+
     func claim(_ context: ParloirContext) async throws -> Response {
-        let verifier = try context.member(.verifier)
+        let verifier = try verifier(context)
         guard let task = try await store.claimTask(verifierID: verifier.id, now: Date(), lease: lease, taskID: Identifiers.make("tsk")) else {
             return Response(status: .noContent)
         }
-        let diff = task.asrText.map { WordDiff.render(ErrorRates(reference: task.promptText, hypothesis: $0).words) }
+        let alignment = task.asrText.map { ErrorRates(reference: task.promptText, hypothesis: $0).words }
         let body = OrderedJSON.fields([
             "task_id": .string(task.taskID), "kind": .string(task.kind.rawValue), "prompt_text": .string(task.promptText),
-            "asr_text": task.asrText.map { .string($0) } ?? .null, "diff": diff.map { .string($0) } ?? .null,
+            "asr_text": .string(task.asrText), "diff": .string(alignment.map(WordDiff.render)),
+            "words": alignment.map { .array($0.operations.map(Self.word)) } ?? .null,
             "audio_url": .string("/v1/verification/tasks/\(task.taskID)/audio"),
+            "peaks_url": .string("/v1/verification/tasks/\(task.taskID)/peaks"),
             "lease_expires_at": .string(ISO8601DateFormatter().string(from: task.leaseExpiresAt)),
         ])
         return JSONResponse.make(body)
     }
 
-    func audio(_ context: ParloirContext) async throws -> Response {
-        let verifier = try context.member(.verifier)
+    /// One step of the prompt-to-ASR alignment as the page draws it: `ref` is the prompt's word,
+    /// `hyp` the ASR's (null on the side that has none).
+    static func word(_ operation: EditOperation) -> OrderedJSON {
+        let (op, reference, hypothesis): (String, String?, String?) = switch operation {
+        case .hit(let word): ("equal", word, word)
+        case .substitution(let reference, let hypothesis): ("substitute", reference, hypothesis)
+        case .deletion(let word): ("delete", word, nil)
+        case .insertion(let word): ("insert", nil, word)
+        }
+        return .fields(["op": .string(op), "ref": .string(reference), "hyp": .string(hypothesis)])
+    }
+
+    /// The leased take's audio, or the part of it a `Range` asks for (the page's player seeks with those).
+    func audio(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        let verifier = try verifier(context)
         let recording = try await store.leasedRecording(taskID: try context.parameters.require("task"), verifierID: verifier.id, now: Date())
-        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id)
+        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id,
+                                           range: request.headers[.range])
+    }
+
+    /// Buckets a waveform is drawn with unless the page asks otherwise, and the most it may ask.
+    static let defaultBuckets = 800
+    static let bucketRange = 1...4000
+
+    /// `GET /v1/verification/tasks/{id}/peaks?buckets=N`: the take's waveform as `buckets`
+    /// spans of min/max (full scale 1.0, three decimals), with its duration and sample rate.
+    func peaks(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        let verifier = try verifier(context)
+        let buckets = try Self.buckets(request.uri.queryParameters.get("buckets"))
+        let recording = try await store.leasedRecording(taskID: try context.parameters.require("task"), verifierID: verifier.id, now: Date())
+        let peaks = try await TakeWaveform(blobs: blobs, analysis: analysis).peaks(of: recording, buckets: buckets)
+        func rounded(_ values: [Float]) -> OrderedJSON {
+            .array(values.map { .double((Double($0) * 1000).rounded() / 1000) })
+        }
+        return JSONResponse.make(.fields([
+            "duration_s": .double((peaks.durationS * 1000).rounded() / 1000), "sample_rate": .int(peaks.sampleRate),
+            "buckets": .int(buckets), "min": rounded(peaks.minimum), "max": rounded(peaks.maximum),
+        ]))
+    }
+
+    /// The `buckets` query parameter: absent is the default, anything but a whole number in range a 400.
+    static func buckets(_ value: String?) throws -> Int {
+        guard let value else { return defaultBuckets }
+        guard let count = Int(value), bucketRange.contains(count) else {
+            throw ParloirError(status: 400, code: "invalid_buckets",
+                               message: "\"buckets\" must be a whole number from \(bucketRange.lowerBound) to \(bucketRange.upperBound)",
+                               details: ["message_fr": "La forme d'onde demandée n'est pas valable : entre \(bucketRange.lowerBound) et \(bucketRange.upperBound) barres."])
+        }
+        return count
+    }
+
+    struct NormalizeBody: Decodable { let text: String }
+
+    /// Longest text normalised, in Unicode scalars (a sentence read aloud is far shorter), and
+    /// the largest body that may carry it (escapes included).
+    static let normalizeLimit = 2000
+    static let normalizeBodyLimit = 64 << 10
+
+    /// `POST /v1/verification/normalize`: `{text}` → `{normalized}`, as scoring normalises transcripts.
+    func normalize(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        _ = try verifier(context)
+        let body: NormalizeBody
+        do {
+            body = try await RequestBodies.json(NormalizeBody.self, request, limit: Self.normalizeBodyLimit)
+        } catch let error as ParloirError where error.status == 400 || error.status == 413 {
+            throw ParloirError(status: error.status, code: error.code, message: error.message,
+                               details: ["message_fr": "Le texte n'a pas pu être normalisé : la demande est mal formée ou trop longue."])
+        }
+        guard body.text.unicodeScalars.count <= Self.normalizeLimit else {
+            throw ParloirError(status: 400, code: "text_too_long", message: "\"text\" is longer than \(Self.normalizeLimit) characters",
+                               details: ["message_fr": "La transcription est trop longue : \(Self.normalizeLimit) caractères au plus."])
+        }
+        return JSONResponse.make(.fields(["normalized": .string(FrenchNormalizer.normalize(body.text))]))
     }
 
     func result(_ request: Request, _ context: ParloirContext) async throws -> Response {
-        let verifier = try context.member(.verifier)
+        let verifier = try verifier(context)
         let taskID = try context.parameters.require("task")
         let body = try await RequestBodies.json(ResultBody.self, request)
         let result = VerifierResult(verdict: try RequestBodies.choice(body.verdict, field: "verdict"), transcript: body.transcript,
@@ -127,7 +217,7 @@ struct VerificationRoutes {
     }
 
     func release(_ context: ParloirContext) async throws -> Response {
-        let verifier = try context.member(.verifier)
+        let verifier = try verifier(context)
         let taskID = try context.parameters.require("task")
         try await store.releaseTask(taskID: taskID, verifierID: verifier.id, now: Date())
         return JSONResponse.make(.fields(["task_id": .string(taskID), "released": .bool(true)]))
