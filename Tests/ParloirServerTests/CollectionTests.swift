@@ -148,7 +148,12 @@ struct CollectionTests {
             #expect(admin["worker_id"] as? String == worker.id)
             let bytes = try await session.request(.get, "/v1/recordings/\(recording)/audio", token: session.adminToken)
             #expect(bytes.status == 200 && bytes.body == audio)
-            #expect(try await session.request(.get, "/v1/recordings/\(recording)/audio", token: worker.token).status == 403)
+            // The worker replays their own take (by ranges too, as a player seeks); nobody else's.
+            let replayed = try await session.request(.get, "/v1/recordings/\(recording)/audio", token: worker.token)
+            #expect(replayed.status == 200 && replayed.body == audio)
+            let part = try await session.request(.get, "/v1/recordings/\(recording)/audio", token: worker.token, headers: ["Range": "bytes=0-99"])
+            #expect(part.status == 206 && part.body == audio.prefix(100))
+            #expect(try await session.request(.get, "/v1/recordings/\(recording)/audio", token: other.token).status == 404)
 
             let next = try await session.assignment(campaign: campaign, token: worker.token)
             #expect(next.status == 201 && next["assignment_id"] as? String != assignment)

@@ -325,6 +325,13 @@ struct JourneyTests {
                 throw error
             }
             await browser.quit()
+            // A share of takes is drawn for a second review; a second verifier agrees, over the API.
+            let second = try await session.addMember(role: "verifier")
+            while let task = try await session.request(.post, "/v1/verification/claim", token: second.token)["task_id"] as? String {
+                let answer = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: second.token,
+                                                    ["verdict": "corrected", "transcript": "allume la lumière de la cuisine"])
+                #expect(answer.status == 200)
+            }
             let stored = try await session.request(.get, "/v1/recordings/\(recording)", token: session.adminToken)
             #expect(stored["outcome"] as? String == "validated")
             #expect(stored["final_transcript"] as? String == "allume la lumière de la cuisine")

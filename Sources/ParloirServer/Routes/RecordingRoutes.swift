@@ -40,7 +40,7 @@ struct RecordingRoutes {
     func register(on group: RouterGroup<ParloirContext>) {
         group.put("assignments/:assignment/recording") { request, context in try await upload(request, context) }
         group.get("recordings/:recording") { _, context in try await show(context) }
-        group.get("recordings/:recording/audio") { _, context in try await audio(context) }
+        group.get("recordings/:recording/audio") { request, context in try await audio(request, context) }
     }
 
     func upload(_ request: Request, _ context: ParloirContext) async throws -> Response {
@@ -249,12 +249,14 @@ struct RecordingRoutes {
         ])
     }
 
-    /// The audio of a take: any for an admin, their own for a worker (who may replay it).
-    func audio(_ context: ParloirContext) async throws -> Response {
+    /// The audio of a take, or the part a `Range` asks for (a player seeks with those): any for
+    /// an admin, their own for a worker (who may replay it).
+    func audio(_ request: Request, _ context: ParloirContext) async throws -> Response {
         let member = try context.member(.worker, .admin)
         let recordingID = try context.parameters.require("recording")
         guard let recording = try await store.recording(id: recordingID) else { throw ParloirError.notFound("recording \(recordingID)") }
         guard member.role == .admin || recording.workerID == member.id else { throw ParloirError.notFound("recording \(recordingID)") }
-        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id)
+        return try await BlobResponse.make(blobs, sha256: recording.sha256, contentType: recording.contentType, recordingID: recording.id,
+                                           range: request.headers[.range])
     }
 }
