@@ -33,13 +33,13 @@ struct JourneyTests {
     }()
 
     /// A microphone file: `sample` from the corpus, amplified by `gain` dB (clipping it when
-    /// loud enough), then four seconds of silence, so that a take stopped a little late holds
-    /// the whole sentence and nothing of the file playing again.
-    static func microphone(_ sample: String = "clean_fr-fr_0.wav", gain: Double = 0) throws -> String {
+    /// loud enough), then `silence` seconds of silence, so that a take stopped a little late
+    /// holds the whole sentence and nothing of the file playing again.
+    static func microphone(_ sample: String = "clean_fr-fr_0.wav", gain: Double = 0, silence: Double = 4) throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-mic-\(UUID().uuidString).wav").path
         let sox = Process()
         sox.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sox.arguments = ["sox", TestService.samples.appendingPathComponent(sample).path, output, "gain", String(gain), "pad", "0", "4"]
+        sox.arguments = ["sox", TestService.samples.appendingPathComponent(sample).path, output, "gain", String(gain), "pad", "0", String(silence)]
         try sox.run()
         sox.waitUntilExit()
         guard sox.terminationStatus == 0 else { throw WebDriverError("sox", "sox could not make \(output)") }
@@ -82,16 +82,32 @@ struct JourneyTests {
             }
         }
 
-        /// Records for `seconds` with the record button (or the space bar), then waits for the
-        /// verdict; its `data-verdict`.
-        func record(seconds: Double = 3.6, withSpaceBar: Bool = false) async throws -> String {
-            let button = try await browser.find("[data-testid=record]")
-            if withSpaceBar { try await browser.press(" ") } else { try await button.click() }
-            try await waitForState(button, "recording")
-            try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-            if withSpaceBar { try await browser.press(" ") } else { try await button.click() }
+        /// Records for `seconds` (started with the record button or the space bar), then waits for
+        /// the verdict; its `data-verdict`. The page itself stops the take once `seconds` have passed
+        /// since it started recording, so that a busy machine's slow WebDriver round trips do not
+        /// lengthen the take (and its trailing silence).
+        func record(seconds: Double = 3.2, withSpaceBar: Bool = false) async throws -> String {
+            try await startAndStop(after: seconds, withSpaceBar: withSpaceBar)
             let verdict = try await browser.waitFor("[data-testid=verdict]", timeout: 40)
             return try await verdict.attribute("data-verdict") ?? ""
+        }
+
+        /// Starts a take, and has the page stop it `seconds` after it starts recording.
+        func startAndStop(after seconds: Double, withSpaceBar: Bool = false) async throws {
+            let button = try await browser.find("[data-testid=record]")
+            if withSpaceBar { try await browser.press(" ") } else { try await button.click() }
+            let stopped = try await browser.executeAsync("""
+                const [seconds, done] = [arguments[0], arguments[arguments.length - 1]];
+                const button = document.querySelector("[data-testid=record]");
+                const started = performance.now();
+                const wait = () => {
+                  if (button.dataset.state === "recording") setTimeout(() => { button.click(); done(true); }, seconds * 1000);
+                  else if (performance.now() - started > 10000) done(false);
+                  else setTimeout(wait, 10);
+                };
+                wait();
+                """, [seconds]) as? Bool
+            guard stopped == true else { throw WebDriverError("timeout", "the record button never started recording") }
         }
 
         func waitForState(_ element: Browser.Element, _ state: String) async throws {
@@ -342,10 +358,14 @@ struct JourneyTests {
     func aTakeSentWhileTheServerIsDownIsStoredOnceWhenItComesBack() async throws {
         let service = TestService()
         defer { service.cleanUp() }
-        let microphone = try Self.microphone()
+        // The take lasts as long as the server takes to stop (the worker speaks meanwhile): a
+        // long silent tail, which this campaign's rules let pass.
+        let microphone = try Self.microphone(silence: 12)
         defer { try? FileManager.default.removeItem(atPath: microphone) }
         let path = try await service.run { session in
-            try await Self.invite(session, campaign: try await session.smallCampaign(prompts: Self.prompts, extra: Self.campaignSpec))
+            let campaign = try await session.smallCampaign(prompts: Self.prompts, rules: "rules: {max_trailing_silence_s: 12}",
+                                                           extra: Self.campaignSpec)
+            return try await Self.invite(session, campaign: campaign)
         }
         let port = TestServers.freePort()
         try await Self.withWorker(microphone: microphone, base: "http://127.0.0.1:\(port)") { worker in
@@ -357,7 +377,7 @@ struct JourneyTests {
                 try await worker.waitForState(button, "recording")
                 return ContinuousClock.now
             }
-            try await Task.sleep(until: started + .milliseconds(3600))
+            try await Task.sleep(until: started + .milliseconds(3200))
             try await worker.browser.find("[data-testid=record]").click()
             // The take is sent, and sent again until the server comes back.
             let state = try await worker.browser.find("[data-testid=upload-state]")
