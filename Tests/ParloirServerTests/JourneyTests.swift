@@ -66,6 +66,7 @@ struct JourneyTests {
             for (field, value) in [("accent", accent), ("region", "belgique"), ("gender", "female"), ("age_band", "25-34"), ("noise_condition", "quiet")] {
                 try await browser.find("[data-testid=profile-\(field)] option[value='\(value)']").click()
             }
+            #expect(try await unnamedControls().isEmpty, "the profile form's controls all have a name")
             try await browser.find("[data-testid=profile-submit]").click()
             _ = try await prompt()
         }
@@ -137,6 +138,17 @@ struct JourneyTests {
             try await browser.screenshot().write(to: JourneyTests.screenshots.appendingPathComponent(name))
         }
 
+        /// Visible controls a screen reader could not name (no label, no aria-label, no text).
+        func unnamedControls() async throws -> [String] {
+            (try await browser.execute("""
+                return [...document.querySelectorAll("input, select, textarea, button")]
+                  .filter((control) => control.offsetParent !== null && control.type !== "hidden")
+                  .filter((control) => !(control.labels?.length || control.getAttribute("aria-label")
+                    || control.getAttribute("aria-labelledby") || control.textContent.trim()))
+                  .map((control) => control.outerHTML.slice(0, 120));
+                """) as? [String]) ?? []
+        }
+
         /// Console errors and refusals of the content security policy the page met.
         func problems() async throws -> [String] {
             try await browser.consoleLog().filter { $0.level == "SEVERE" || $0.message.contains("Content Security Policy") }
@@ -177,6 +189,7 @@ struct JourneyTests {
             try await Self.withWorker(microphone: microphone, base: "http://127.0.0.1:\(session.port)") { worker in
                 try await worker.join(path)
                 let prompt = try await worker.prompt()
+                #expect(try await worker.unnamedControls().isEmpty, "the recording screen's controls all have a name")
                 try await worker.screenshot("worker-recording.png")
                 #expect(try await worker.record(withSpaceBar: true) == "accept")
                 let pay = try await worker.browser.find("[data-testid=pay]").text()
