@@ -46,6 +46,29 @@ public struct Assignment: Sendable, Codable, Equatable {
     }
 }
 
+extension Assignment {
+    /// What setting the assignment aside (a skip or a report) changes.
+    public enum SetAside: Sendable, Equatable {
+        /// It is set aside already: nothing more.
+        case already
+        /// It holds a place in its cells' in-flight counts, which goes back.
+        case givesPlaceBack
+        /// Its time ran out (its place went back then): only its state and the reason change.
+        case holdsNoPlace
+    }
+
+    /// What setting it aside does; an assignment with an accepted take or no take left is
+    /// finished, and is not set aside.
+    public func setAside() throws(CollectionError) -> SetAside {
+        switch state {
+        case .setAside: return .already
+        case .finished: throw .assignmentFinished(takesUsed: takes)
+        case .open: return .givesPlaceBack
+        case .expired: return .holdsNoPlace
+        }
+    }
+}
+
 /// Whether an assignment still takes uploads.
 public enum AssignmentState: String, Sendable, Codable {
     case open

@@ -82,12 +82,14 @@ import Testing
 
         /// The screen once it contains `text` (waiting up to `seconds`).
         @discardableResult
-        func wait(for text: String, seconds: Double = 15) throws -> String {
+        /// The screen once it shows `text` (on at least `lines` non-empty lines: a redraw after a
+        /// resize may show its first lines before the rest).
+        func wait(for text: String, lines: Int = 0, seconds: Double = 15) throws -> String {
             let deadline = Date().addingTimeInterval(seconds)
             var last = ""
             while Date() < deadline {
                 last = try screen()
-                if last.contains(text) { return last }
+                if last.contains(text), last.split(separator: "\n").count >= lines { return last }
                 usleep(100_000)
             }
             Issue.record("the terminal never showed \"\(text)\"; it shows:\n\(last)")
@@ -160,7 +162,7 @@ import Testing
             try tmux.keys("Tab")
             try tmux.wait(for: "┏━ Verification")
             try tmux.run(["resize-window", "-t", "t", "-x", "120", "-y", "40"])
-            let wide = try tmux.wait(for: "┌─ Duration (s), all takes ─────────────────")
+            let wide = try tmux.wait(for: "┌─ Duration (s), all takes ─────────────────", lines: 39)
             #expect(wide.split(separator: "\n").count >= 39)
             try tmux.keys(quit)
             try tmux.wait(for: "EXITED 0")

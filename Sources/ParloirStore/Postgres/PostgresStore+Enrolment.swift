@@ -86,17 +86,15 @@ extension PostgresStore {
                 WHERE a.id = \(assignmentID) AND a.worker_id = \(workerID) FOR UPDATE OF a
                 """) else { throw CollectionError.assignmentNotFound(assignmentID) }
             var assignment = try Self.assignment(from: row)
-            switch assignment.state {
-            case .setAside:
+            switch try assignment.setAside() {
+            case .already:
                 return assignment
-            case .finished:
-                throw CollectionError.assignmentFinished(takesUsed: assignment.takes)
-            case .open:
+            case .givesPlaceBack:
                 let cells = try row.json("cells", as: [String].self)
                 try await Self.lockTallies(session, campaignID: assignment.campaignID, cells: cells)
                 try await Self.adjustInFlight(session, campaignID: assignment.campaignID, cells: cells,
                                               newSpeaker: try row["new_speaker"].decode(Bool.self), by: -1)
-            case .expired:
+            case .holdsNoPlace:
                 break
             }
             try await session.execute("UPDATE assignment SET state = 'set_aside' WHERE id = \(assignmentID)")

@@ -92,15 +92,13 @@ extension SQLiteStore {
                 throw CollectionError.assignmentNotFound(assignmentID)
             }
             var assignment = Self.assignment(from: row)
-            switch assignment.state {
-            case .setAside:
+            switch try assignment.setAside() {
+            case .already:
                 return assignment
-            case .finished:
-                throw CollectionError.assignmentFinished(takesUsed: assignment.takes)
-            case .open:
+            case .givesPlaceBack:
                 try Self.adjustInFlight(db, campaignID: assignment.campaignID, cells: Self.decodeCells(row["cells"]),
                                         newSpeaker: row["new_speaker"], by: -1)
-            case .expired:
+            case .holdsNoPlace:
                 break
             }
             try db.execute(sql: "UPDATE assignment SET state = 'set_aside' WHERE id = ?", arguments: [assignmentID])
