@@ -194,7 +194,7 @@ run() {
 run admin "$admin"
 run worker "$worker" --include-operation-id assign --include-operation-id uploadRecording \
     --include-operation-id getRecording --include-operation-id appeal --include-operation-id me --include-operation-id exportMe \
-    --include-operation-id myRecordings --include-operation-id skipAssignment
+    --include-operation-id myRecordings --include-operation-id skipAssignment --include-operation-id setConsent
 run verifier "$verifier" --include-operation-id claimTask --include-operation-id taskAudio --include-operation-id taskPeaks \
     --include-operation-id normalizeTranscript --include-operation-id taskResult --include-operation-id releaseTask \
     --include-operation-id me --include-operation-id exportMe

@@ -138,7 +138,7 @@ public enum ParloirServer {
         OperationsRoutes(metrics: metrics, store: store, blobs: blobs, disk: disk).register(on: router)
         let v1 = router.group("v1")
         CampaignRoutes(store: store).register(on: v1)
-        MemberRoutes(store: store).register(on: v1)
+        MemberRoutes(store: store, tokens: tokens).register(on: v1)
         EnrolmentRoutes(store: store).register(on: v1)
         let campaignLimits = CampaignRateLimit(limiter: limiter, metrics: metrics)
         AssignmentRoutes(store: store, campaignLimits: campaignLimits).register(on: v1)

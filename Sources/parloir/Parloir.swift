@@ -6,6 +6,7 @@ struct Parloir: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parloir",
         abstract: "Collect and verify French speech recordings.",
+        version: "parloir \(parloirVersion)",
         subcommands: [AnalyzeCommand.self, ServeCommand.self, CampaignCommand.self, PromptsCommand.self, MemberCommand.self, InviteCommand.self, ReportCommand.self, DashboardCommand.self, VerifyCommand.self, ExportCommand.self, MigrateCommand.self, WERCommand.self, SimulateCommand.self, ASRCommand.self]
     )
 
@@ -31,6 +32,9 @@ struct Parloir: AsyncParsableCommand {
         }
     }
 }
+
+/// This release of Parloir (the issues landed: 2 to 14).
+let parloirVersion = "0.14.0"
 
 /// A failure the command line reports in one sentence, with its exit status.
 enum CommandLineFailure: Error {

@@ -224,4 +224,26 @@ struct EnrolmentTests {
             #expect(try await session.request(.get, "/v1/me/recordings", token: verifier.token).status == 403)
         }
     }
+
+    @Test func aWorkerAddedWithoutConsentGivesItThenWithdrawsIt() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts)
+            let worker = try await session.addWorker(consent: false)
+            #expect(try await session.assignment(campaign: campaign, token: worker.token).errorCode == "consent_required")
+            let given = try await session.json(.post, "/v1/me/consent", token: worker.token, ["consent": true])
+            #expect(given.status == 200 && given["consent_at"] is String && (given["message_fr"] as? String)?.contains("accord") == true)
+            #expect(try await session.assignment(campaign: campaign, token: worker.token).status == 201)
+            let withdrawn = try await session.json(.post, "/v1/me/consent", token: worker.token, ["consent": false])
+            #expect(withdrawn.status == 200 && withdrawn["consent_at"] is NSNull)
+            #expect((try await session.request(.get, "/v1/me", token: worker.token)["profile"] as? [String: Any])?["consent_at"] is NSNull)
+            // No new assignment; the one under way was made while the worker consented, and stays theirs.
+            let other = try await session.smallCampaign(prompts: Self.prompts)
+            #expect(try await session.assignment(campaign: other, token: worker.token).errorCode == "consent_required")
+            #expect(try await session.json(.post, "/v1/me/consent", token: worker.token, ["consent": "oui"]).status == 400)
+            let verifier = try await session.addMember(role: "verifier")
+            #expect(try await session.json(.post, "/v1/me/consent", token: verifier.token, ["consent": true]).status == 403)
+        }
+    }
 }

@@ -213,4 +213,20 @@ extension StoreContractTests {
             _ = try await store.join(codeHash: "code-1", member: Self.joining("w-2"), tokenHash: "hash-w-2", participantHash: "ph-1", now: Fixture.t0)
         }
     }
+
+    @Test(arguments: Engine.available)
+    func consentIsGivenAndWithdrawnAndTheProfileKeptOtherwise(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            let fixture = Fixture(store: store)
+            let worker = try await fixture.member("w-1", accent: "belge", region: "belgique")
+            #expect(try await store.member(tokenHash: "hash-w-1")?.profile.consentAt == nil)
+            #expect(try await store.setConsent(memberID: "w-1", at: Fixture.t0))
+            var expected = worker.profile
+            expected.consentAt = Fixture.t0
+            #expect(try await store.member(tokenHash: "hash-w-1")?.profile == expected)
+            #expect(try await store.setConsent(memberID: "w-1", at: nil))
+            #expect(try await store.member(tokenHash: "hash-w-1")?.profile == worker.profile)
+            #expect(try await store.setConsent(memberID: "w-404", at: Fixture.t0) == false)
+        }
+    }
 }

@@ -194,8 +194,8 @@ EOF
     [ -n "$PARLOIR_PG_USER" ] && prefix+="runuser -u $(printf %q "$PARLOIR_PG_USER") -- "
     PARLOIR_TEST_PGCTL="${prefix}$(printf %q "$bin/pg_ctl") -D $(printf %q "$dir/data")"
     PARLOIR_TEST_POSTGRES="postgres://parloir:$password@127.0.0.1:$port/parloir_test"
-    PARLOIR_TEST_POSTGRES_RESTART="$PARLOIR_TEST_PGCTL -w -t 60 -m fast -l $(printf %q "$dir/postgres.log") restart >/dev/null"
-    PARLOIR_TEST_POSTGRES_STOP="$PARLOIR_TEST_PGCTL -w -t 60 -m fast stop >/dev/null"
+    PARLOIR_TEST_POSTGRES_RESTART="$PARLOIR_TEST_PGCTL -w -t 180 -m fast -l $(printf %q "$dir/postgres.log") restart >/dev/null"
+    PARLOIR_TEST_POSTGRES_STOP="$PARLOIR_TEST_PGCTL -w -t 180 -m fast stop >/dev/null"
     PARLOIR_TEST_POSTGRES_START="$PARLOIR_TEST_PGCTL -w -t 60 -l $(printf %q "$dir/postgres.log") start >/dev/null"
     PARLOIR_TEST_POSTGRES_CRASH_RESTART="$PARLOIR_TEST_PGCTL -w -t 60 -m immediate -l $(printf %q "$dir/postgres.log") restart >/dev/null"
     export PARLOIR_PG_DIR PARLOIR_PG_DATA PARLOIR_PG_BIN PARLOIR_PG_PORT PARLOIR_PG_USER
@@ -208,7 +208,7 @@ EOF
 # restart_postgres: fast restart of the server started by start_postgres (same port, same data).
 restart_postgres() {
     [ -n "${PARLOIR_PG_DATA:-}" ] || { echo "parloir: postgres: restart_postgres before start_postgres" >&2; return 1; }
-    _parloir_pg_as "$PARLOIR_PG_BIN/pg_ctl" -D "$PARLOIR_PG_DATA" -w -t 60 -m fast -l "$PARLOIR_PG_DIR/postgres.log" restart >/dev/null \
+    _parloir_pg_as "$PARLOIR_PG_BIN/pg_ctl" -D "$PARLOIR_PG_DATA" -w -t 180 -m fast -l "$PARLOIR_PG_DIR/postgres.log" restart >/dev/null \
         || _parloir_pg_fail "pg_ctl restart failed"
 }
 
@@ -217,6 +217,6 @@ stop_postgres() {
     [ -n "${PARLOIR_PG_DATA:-}" ] || return 0
     [ -f "$PARLOIR_PG_DATA/postmaster.pid" ] || return 0
     _parloir_pg_as "$PARLOIR_PG_BIN/pg_ctl" -D "$PARLOIR_PG_DATA" status >/dev/null 2>&1 || return 0
-    _parloir_pg_as "$PARLOIR_PG_BIN/pg_ctl" -D "$PARLOIR_PG_DATA" -w -t 60 -m fast stop >/dev/null \
+    _parloir_pg_as "$PARLOIR_PG_BIN/pg_ctl" -D "$PARLOIR_PG_DATA" -w -t 180 -m fast stop >/dev/null \
         || _parloir_pg_fail "pg_ctl stop failed"
 }

@@ -26,6 +26,9 @@ public protocol CampaignStore: Sendable {
 public protocol MemberStore: Sendable {
     func createMember(_ member: Member, tokenHash: String) async throws
     func member(tokenHash: String) async throws -> Member?
+    /// Records that the member consented at `at`, or withdrew their consent (nil); false when
+    /// no member has this id. Assignments already made keep the profile they were made with.
+    func setConsent(memberID: String, at: Date?) async throws -> Bool
     func memberCount(role: Role) async throws -> Int
     func summary(of member: Member) async throws -> MemberSummary
 }

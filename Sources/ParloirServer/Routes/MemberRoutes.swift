@@ -8,11 +8,34 @@ import ParloirCore
 /// `POST /v1/members` (admin) and `GET /v1/me` (any member).
 struct MemberRoutes {
     let store: any ParloirStore
+    /// The authenticator's members by token, forgotten here when a consent changes (other
+    /// replicas see it within the cache's lifetime, five seconds).
+    let tokens: MemberCache
 
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("members") { request, context in try await create(request, context) }
         group.get("me") { _, context in try await me(context) }
         group.get("me/recordings") { _, context in try await recordings(context) }
+        group.post("me/consent") { request, context in try await consent(request, context) }
+    }
+
+    struct ConsentBody: Decodable { let consent: Bool }
+
+    /// `POST /v1/me/consent` (a worker): consent given after being added by an admin, or
+    /// withdrawn (no new assignment is made until it is given again; takes already made stay,
+    /// and erasure is `DELETE /v1/me`).
+    func consent(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        let worker = try context.member(.worker)
+        let body = try await RequestBodies.json(ConsentBody.self, request)
+        let at: Date? = body.consent ? Date() : nil
+        guard try await store.setConsent(memberID: worker.id, at: at) else { throw CollectionError.memberGone(worker.id) }
+        tokens.forget(memberID: worker.id)
+        return JSONResponse.make(.object([
+            ("member_id", .string(worker.id)),
+            ("consent_at", at.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+            ("message_fr", .string(body.consent ? "Merci : votre accord est enregistré, vous pouvez enregistrer des phrases."
+                                               : "Votre accord est retiré : aucune nouvelle phrase ne vous sera proposée. Vos prises restent, sauf si vous demandez leur effacement.")),
+        ]))
     }
 
     struct CreateBody: Decodable {

@@ -230,6 +230,18 @@ public final class PostgresStore: ParloirStore {
         }
     }
 
+    public func setConsent(memberID: String, at: Date?) async throws -> Bool {
+        try await withTransaction { session in
+            // The row is locked while its profile is read and written back, so that two changes
+            // of one member's consent cannot interleave.
+            guard let row = try await session.row("SELECT profile FROM member WHERE id = \(memberID) FOR UPDATE") else { return false }
+            var profile = try row.json("profile", as: WorkerProfile.self)
+            profile.consentAt = at
+            try await session.execute("UPDATE member SET profile = \(try Self.json(profile))::jsonb WHERE id = \(memberID)")
+            return true
+        }
+    }
+
     public func memberCount(role: Role) async throws -> Int {
         try await read { session in
             try await session.value("SELECT COUNT(*) FROM member WHERE role = \(role.rawValue)", as: Int.self) ?? 0

@@ -255,6 +255,17 @@ public final class SQLiteStore: ParloirStore {
         }
     }
 
+    public func setConsent(memberID: String, at: Date?) async throws -> Bool {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT profile FROM member WHERE id = ?", arguments: [memberID]) else { return false }
+            var profile = try Self.decoder.decode(WorkerProfile.self, from: Data((row["profile"] as String).utf8))
+            profile.consentAt = at
+            try db.execute(sql: "UPDATE member SET profile = ? WHERE id = ?",
+                           arguments: [String(decoding: try Self.encoder.encode(profile), as: UTF8.self), memberID])
+            return true
+        }
+    }
+
     private static func member(from row: Row) throws -> Member {
         Member(id: row["id"], role: Role(rawValue: row["role"]) ?? .worker,
                profile: try decoder.decode(WorkerProfile.self, from: Data((row["profile"] as String).utf8)),
