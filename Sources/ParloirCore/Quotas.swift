@@ -208,6 +208,19 @@ public struct QuotaPlan: Sendable {
         Swift.max(1, Int((speakerCapShare * Double(plannedRecordings)).rounded(.up)))
     }
 
+    /// Takes per worker under which the per-speaker cap deserves a warning: fewer, and workers
+    /// are turned away after a handful of prompts.
+    public static let fewTakesPerWorker = 10
+
+    /// What to tell the team when the per-speaker cap lets a worker record fewer than
+    /// `fewTakesPerWorker` takes; nil otherwise, or while no prompt is planned.
+    public var speakerCapWarning: String? {
+        let cap = speakerCapRecordings
+        guard plannedRecordings > 0, cap < Self.fewTakesPerWorker else { return nil }
+        return "speaker_cap \(speakerCapShare.formatted(.number.precision(.significantDigits(1...4)).grouping(.never))) of \(plannedRecordings) planned recordings = "
+            + "\(cap) take\(cap == 1 ? "" : "s") per worker; raise speaker_cap or add prompts so that each worker may record at least \(Self.fewTakesPerWorker)"
+    }
+
     /// The cell value a stored value falls in on one dimension of a group.
     public static func cellValue(_ raw: String?, listed: [String]?) -> String {
         guard let raw else { return "undeclared" }

@@ -40,6 +40,10 @@ func sendAndPrint(_ client: AdminClient, _ method: String, _ path: String, body:
     do {
         let data = try await client.send(method, path, body: body, contentType: contentType)
         print(String(decoding: data, as: UTF8.self))
+        // Warnings in an answer (a prompt import's) are said on standard error too, where a person sees them.
+        if let answer = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let warnings = answer["warnings"] as? [String] {
+            for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
         return data
     } catch {
         throw CommandLineFailure.refused(error.message)

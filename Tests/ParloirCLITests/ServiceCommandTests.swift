@@ -95,6 +95,7 @@ struct ServiceCommandTests {
         let campaign = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         let id = try #require(campaign["id"] as? String)
         #expect(lines[1].contains(#""imported":460"#))
+        #expect(!created.error.contains("warning"), "460 prompts × 3 speakers at 2 % is 28 takes per worker")
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-prompts-\(UUID().uuidString).txt")
         try Data("Ouvre le garage.\nMets 3 minutes.\n".utf8).write(to: file)
@@ -102,6 +103,18 @@ struct ServiceCommandTests {
         let imported = try service.admin(["prompts", "import", "--campaign", id, file.path])
         #expect(imported.status == 0)
         #expect(imported.output.contains(#""imported":1"#) && imported.output.contains("digits"))
+
+        // A campaign whose cap lets a worker record only a few takes says so when its prompts arrive.
+        let small = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-small-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: small) }
+        try Data("name: petite\npurpose: Quelques phrases pour essayer la collecte.\nprompt_files: [p.txt]\n".utf8)
+            .write(to: small.appendingPathComponent("c.yaml"))
+        try Data((1...40).map { "Allume la lampe numéro \(["un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit"][$0 % 8]) de la pièce \($0 % 5 == 0 ? "bleue" : "verte") encore \(String(repeating: "et ", count: $0 / 8))maintenant." }
+            .joined(separator: "\n").utf8).write(to: small.appendingPathComponent("p.txt"))
+        let warned = try service.admin(["campaign", "create", small.appendingPathComponent("c.yaml").path])
+        #expect(warned.status == 0, "\(warned.error)")
+        #expect(warned.error.contains("warning: speaker_cap 0.02 of") && warned.error.contains("take"), "\(warned.error)")
 
         let member = try service.admin(["member", "add", "--role", "worker", "--accent", "belge", "--region", "belgique",
                                         "--gender", "male", "--age-band", "35-44", "--consent"])

@@ -35,6 +35,15 @@ import Testing
         #expect(QuotaPlan(spec: try Self.spec("speaker_cap: 0.5"), promptCount: 10).speakerCapRecordings == 15)
     }
 
+    @Test func aCapOfFewerThanTenTakesPerWorkerIsWarnedOf() throws {
+        // 40 prompts × 3 speakers = 120 planned recordings; 2 % of them is 2.4, so 3 takes.
+        #expect(QuotaPlan(spec: try Self.spec(""), promptCount: 40).speakerCapWarning
+            == "speaker_cap 0.02 of 120 planned recordings = 3 takes per worker; raise speaker_cap or add prompts so that each worker may record at least 10")
+        #expect(QuotaPlan(spec: try Self.spec(""), promptCount: 1).speakerCapWarning?.contains("= 1 take per worker") == true)
+        #expect(QuotaPlan(spec: try Self.spec(""), promptCount: 460).speakerCapWarning == nil, "28 takes per worker")
+        #expect(QuotaPlan(spec: try Self.spec(""), promptCount: 0).speakerCapWarning == nil, "no prompt planned yet")
+    }
+
     @Test func storedValuesFallInListedOtherOrUndeclaredCells() {
         #expect(QuotaPlan.cellValue("belge", listed: ["belge", "suisse"]) == "belge")
         #expect(QuotaPlan.cellValue("picard", listed: ["belge", "suisse"]) == "other")

@@ -80,6 +80,9 @@ struct CampaignRoutes {
     struct ImportBody: Encodable {
         let imported: Int
         let rejected: [PromptRejection]
+        /// What the team should know of the campaign as it now stands (a per-speaker cap that
+        /// lets each worker record only a few takes).
+        let warnings: [String]
     }
 
     /// One prompt in a JSON import: a sentence, or `{"text", "domain"}`.
@@ -123,7 +126,7 @@ struct CampaignRoutes {
     func importPrompts(_ request: Request, _ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         let campaignID = try context.parameters.require("campaign")
-        _ = try await store.existingCampaign(id: campaignID)
+        let campaign = try await store.existingCampaign(id: campaignID)
         let type = request.headers[.contentType]?.lowercased() ?? ""
         let text = try await RequestBodies.text(request, limit: 8 << 20)
         guard !text.isEmpty else { throw ParloirError.badRequest("the body is empty: send the prompts", code: "empty_body") }
@@ -136,7 +139,8 @@ struct CampaignRoutes {
             throw ParloirError.unsupportedMediaType(type, accepted: ["text/plain", "application/json"])
         }
         let (imported, rejected) = try await store.importPrompts(candidates, campaignID: campaignID)
-        return try JSONResponse.make(ImportBody(imported: imported, rejected: rejected))
+        let plan = QuotaPlan(spec: campaign.spec, promptCount: try await store.promptKeys(campaignID: campaignID).count)
+        return try JSONResponse.make(ImportBody(imported: imported, rejected: rejected, warnings: plan.speakerCapWarning.map { [$0] } ?? []))
     }
 
     /// JSON prompts: an array of strings, an array of `{text, domain}`, or `{"prompts": [...]}`.
