@@ -93,15 +93,52 @@ struct PromptsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Import prompts: one per line (optionally `domain<TAB>sentence`), or a JSON array.",
-            discussion: "Rejected lines are listed with their line number and reason."
+            discussion: """
+                Prints how many were imported and each rejected line with its number and reason; exits 1 when every \
+                line was rejected. Example: parloir prompts import --campaign assistant-maison more-prompts.tsv
+                """
         )
         @OptionGroup var service: ServiceOptions
-        @Option(name: .long, help: "Campaign id.") var campaign: String
+        @Option(name: .long, help: "The campaign's name or id.") var campaign: String
+        @Flag(name: .long, help: "Print the service's JSON answer (for scripts).") var json = false
         @Argument(help: ArgumentHelp("Prompt file (.txt, .tsv or .json).", valueName: "FILE")) var file: String
 
         func run() async throws {
+            let client = try service.client()
+            let id = try await resolveCampaign(campaign, client: client)
             let type = file.hasSuffix(".json") ? "application/json" : "text/plain; charset=utf-8"
-            _ = try await sendAndPrint(try service.client(), "POST", "/v1/campaigns/\(campaign)/prompts", body: try readFile(file), contentType: type)
+            let body = try readFile(file)
+            let data: Data
+            do {
+                data = try await client.send("POST", "/v1/campaigns/\(id)/prompts", body: body, contentType: type)
+            } catch {
+                throw CommandLineFailure.refused(error.message)
+            }
+            struct Answer: Decodable {
+                let imported: Int
+                let rejected: [PromptRejection]
+                let warnings: [String]?
+            }
+            guard let answer = try? JSONDecoder().decode(Answer.self, from: data) else { throw CommandLineFailure.refused("the service's answer is not an import result") }
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(Self.summary(imported: answer.imported, rejected: answer.rejected))
+            }
+            for warning in answer.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            if answer.imported == 0 && !answer.rejected.isEmpty {
+                throw CommandLineFailure.refused("no prompt of \(file) was imported: every line was rejected")
+            }
+        }
+
+        /// `12 imported, 2 rejected:` then one line per rejection.
+        static func summary(imported: Int, rejected: [PromptRejection]) -> String {
+            var lines = ["\(imported) imported, \(rejected.count) rejected\(rejected.isEmpty ? "" : ":")"]
+            for rejection in rejected {
+                let text = rejection.text.count > 60 ? String(rejection.text.prefix(57)) + "…" : rejection.text
+                lines.append("  line \(rejection.line): \(rejection.reason) (\(text))")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

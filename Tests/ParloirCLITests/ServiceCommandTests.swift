@@ -100,9 +100,12 @@ struct ServiceCommandTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-prompts-\(UUID().uuidString).txt")
         try Data("Ouvre le garage.\nMets 3 minutes.\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let imported = try service.admin(["prompts", "import", "--campaign", id, file.path])
-        #expect(imported.status == 0)
-        #expect(imported.output.contains(#""imported":1"#) && imported.output.contains("digits"))
+        let imported = try service.admin(["prompts", "import", "--campaign", "assistant-maison", file.path])
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(imported.output.hasPrefix("1 imported, 1 rejected:\n  line 2: ") && imported.output.contains("digits"), "\(imported.output)")
+        // By id, for scripts: the service's JSON; and a file whose every line is refused exits 1.
+        let allRefused = try service.admin(["prompts", "import", "--campaign", id, "--json", file.path])
+        #expect(allRefused.status == 1 && allRefused.output.contains(#""imported":0"#) && allRefused.error.contains("every line was rejected"))
 
         // A campaign whose cap lets a worker record only a few takes says so when its prompts arrive.
         let small = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-small-\(UUID().uuidString)")
