@@ -281,6 +281,16 @@ public struct Campaign: Sendable, Codable, Equatable {
     }
 }
 
+/// Whether a campaign hands out prompts. Paused and closed campaigns make no new assignment;
+/// takes on assignments already made are still accepted until those expire, so that nobody who
+/// is recording loses their take. A closed campaign stays closed.
+public enum CampaignState: String, Sendable, Codable, CaseIterable {
+    case open, paused, closed
+
+    /// Whether the campaign may move to `next`; a closed campaign is final.
+    public func mayBecome(_ next: CampaignState) -> Bool { self != .closed || next == .closed }
+}
+
 /// A campaign's per-worker budgets (token buckets holding a sixth of a minute's calls), applied
 /// on top of the service's own.
 public struct CampaignRateLimits: Sendable, Codable, Equatable {

@@ -41,6 +41,12 @@ enum DomainErrors {
         case .duplicateAudio:
             return ParloirError(status: 409, code: "duplicate", message: "this audio was already uploaded; record a new take",
                                 details: ["hint_fr": ReasonCode.duplicate.hintFR])
+        case .campaignNotOpen(let state):
+            return ParloirError(status: 409, code: state == .closed ? "campaign_closed" : "campaign_paused",
+                                message: state == .closed ? "this campaign is closed: it makes no new assignment"
+                                    : "this campaign is paused: it makes no new assignment until it resumes",
+                                details: ["message_fr": state == .closed ? "Cette campagne est terminée : il n'y a plus de phrase à enregistrer. Merci pour votre participation !"
+                                    : "Cette campagne est en pause : revenez un peu plus tard pour enregistrer de nouvelles phrases."])
         case .quotaFull(let cell, let amount):
             return ParloirError(status: 409, code: "quota_full",
                                 message: "the campaign has what it needs from \(cell) (\(amount)); thank you, no prompt is assigned for this cell",
@@ -57,6 +63,7 @@ enum DomainErrors {
     static func http(_ error: CampaignStoreError) -> ParloirError {
         switch error {
         case .nameTaken(let name): return .conflict("campaign_exists", "a campaign named \"\(name)\" already exists")
+        case .closed(let id): return .conflict("campaign_closed", "campaign \(id) is closed, and a closed campaign does not open or pause again")
         case .notFound(let id): return .notFound("campaign \(id)")
         }
     }

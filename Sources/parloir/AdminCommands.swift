@@ -57,8 +57,82 @@ func readFile(_ path: String) throws -> Data {
 
 struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "campaign", abstract: "Manage campaigns on a running service.", subcommands: [Create.self]
+        commandName: "campaign", abstract: "Manage campaigns on a running service.",
+        subcommands: [Create.self, List.self, Pause.self, Resume.self, Close.self]
     )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the campaigns: name, id, state, piece rate.")
+        @OptionGroup var service: ServiceOptions
+        @Flag(name: .long, help: "Print the service's JSON answer (for scripts).") var json = false
+
+        func run() async throws {
+            let data: Data
+            do {
+                data = try await service.client().send("GET", "/v1/campaigns")
+            } catch let error as ClientError {
+                throw CommandLineFailure.refused(error.message)
+            }
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            struct Listed: Decodable {
+                struct Campaign: Decodable {
+                    let id: String, name: String, state: String
+                    let pieceRateCents: Int
+                    enum CodingKeys: String, CodingKey {
+                        case id, name, state
+                        case pieceRateCents = "piece_rate_cents"
+                    }
+                }
+                let campaigns: [Campaign]
+            }
+            let campaigns = (try? JSONDecoder().decode(Listed.self, from: data).campaigns) ?? []
+            if campaigns.isEmpty { print("no campaign yet: parloir campaign create SPEC") }
+            let width = campaigns.map(\.name.count).max() ?? 0
+            for campaign in campaigns {
+                print(campaign.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(campaign.id)  \(campaign.state)  "
+                      + Euros.text(campaign.pieceRateCents, decimalSeparator: ".") + " per take")
+            }
+        }
+    }
+
+    /// Moves the campaign named or numbered `campaign` to `state` and says so.
+    static func move(_ campaign: String, to state: CampaignState, service: ServiceOptions) async throws {
+        let client = try service.client()
+        let id = try await resolveCampaign(campaign, client: client)
+        do {
+            _ = try await client.send("POST", "/v1/campaigns/\(id)/state", body: Data("{\"state\":\"\(state.rawValue)\"}".utf8),
+                                      contentType: "application/json")
+        } catch {
+            throw CommandLineFailure.refused(error.message)
+        }
+        print("\(campaign) (\(id)) is \(state.rawValue)")
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause a campaign: no new assignment; takes on assignments under way are still accepted.")
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: ArgumentHelp("The campaign's name or id.", valueName: "CAMPAIGN")) var campaign: String
+        func run() async throws { try await CampaignCommand.move(campaign, to: .paused, service: service) }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a paused campaign again.")
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: ArgumentHelp("The campaign's name or id.", valueName: "CAMPAIGN")) var campaign: String
+        func run() async throws { try await CampaignCommand.move(campaign, to: .open, service: service) }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close a campaign for good: no new assignment, and it does not open again.")
+        @OptionGroup var service: ServiceOptions
+        @Argument(help: ArgumentHelp("The campaign's name or id.", valueName: "CAMPAIGN")) var campaign: String
+        func run() async throws { try await CampaignCommand.move(campaign, to: .closed, service: service) }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

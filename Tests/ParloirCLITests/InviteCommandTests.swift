@@ -28,4 +28,20 @@ extension ServiceCommandTests {
         #expect(badExpiry.status == 2 && badExpiry.error.contains("--expires"))
         #expect(service.stop() == 0)
     }
+
+    @Test func campaignsAreListedPausedResumedAndClosedByName() throws {
+        let example = AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path
+        let service = try RunningService(campaign: example)
+        let listed = try service.admin(["campaign", "list"])
+        #expect(listed.status == 0 && listed.output.hasPrefix("assistant-maison  cmp-") && listed.output.contains("  open  0.12 € per take"), "\(listed.output)")
+        let paused = try service.admin(["campaign", "pause", "assistant-maison"])
+        #expect(paused.status == 0 && paused.output.contains("is paused"))
+        #expect(try service.admin(["campaign", "list", "--json"]).output.contains(#""state":"paused""#))
+        #expect(try service.admin(["campaign", "resume", "assistant-maison"]).output.contains("is open"))
+        #expect(try service.admin(["campaign", "close", "assistant-maison"]).status == 0)
+        let reopened = try service.admin(["campaign", "resume", "assistant-maison"])
+        #expect(reopened.status == 1 && reopened.error.contains("closed"))
+        #expect(try service.admin(["campaign", "pause", "nulle-part"]).status == 2)
+        #expect(service.stop() == 0)
+    }
 }

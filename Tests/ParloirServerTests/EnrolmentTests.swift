@@ -246,4 +246,32 @@ struct EnrolmentTests {
             #expect(try await session.json(.post, "/v1/me/consent", token: verifier.token, ["consent": true]).status == 403)
         }
     }
+
+    @Test func aPausedCampaignTurnsNewcomersAwayInFrenchAndAcceptsTakesUnderWay() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts)
+            let busy = try await session.addWorker(), newcomer = try await session.addWorker()
+            let assignment = try await session.openAssignment(campaign: campaign, token: busy.token)
+            let paused = try await session.json(.post, "/v1/campaigns/\(campaign)/state", token: session.adminToken, ["state": "paused"])
+            #expect(paused.status == 200 && paused["state"] as? String == "paused")
+            let listed = try #require(try await session.request(.get, "/v1/campaigns", token: session.adminToken)["campaigns"] as? [[String: Any]])
+            #expect(listed.first { $0["id"] as? String == campaign }?["state"] as? String == "paused")
+            let turnedAway = try await session.assignment(campaign: campaign, token: newcomer.token)
+            #expect(turnedAway.status == 409 && turnedAway.errorCode == "campaign_paused")
+            #expect(((turnedAway["error"] as? [String: Any])?["message_fr"] as? String)?.contains("pause") == true)
+            // The take under way is accepted.
+            let take = try await session.upload(assignment, token: busy.token, audio: try TestService.sample("clean_fr-fr_0.wav"))
+            #expect(take.status == 201 && take["verdict"] as? String == "accept")
+            #expect(try await session.json(.post, "/v1/campaigns/\(campaign)/state", token: session.adminToken, ["state": "open"]).status == 200)
+            #expect(try await session.assignment(campaign: campaign, token: newcomer.token).status == 201)
+            #expect(try await session.json(.post, "/v1/campaigns/\(campaign)/state", token: session.adminToken, ["state": "closed"]).status == 200)
+            let reopened = try await session.json(.post, "/v1/campaigns/\(campaign)/state", token: session.adminToken, ["state": "open"])
+            #expect(reopened.status == 409 && reopened.errorCode == "campaign_closed")
+            #expect(try await session.assignment(campaign: campaign, token: busy.token).errorCode == "campaign_closed")
+            #expect(try await session.json(.post, "/v1/campaigns/\(campaign)/state", token: session.adminToken, ["state": "asleep"]).status == 400)
+            #expect(try await session.json(.post, "/v1/campaigns/\(campaign)/state", token: busy.token, ["state": "open"]).status == 403)
+        }
+    }
 }

@@ -229,4 +229,36 @@ extension StoreContractTests {
             #expect(try await store.setConsent(memberID: "w-404", at: Fixture.t0) == false)
         }
     }
+
+    @Test(arguments: Engine.available)
+    func aPausedOrClosedCampaignMakesNoNewAssignmentButKeepsThoseUnderWay(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            let fixture = Fixture(store: store)
+            let campaign = try await fixture.campaign()
+            let busy = try await fixture.member("w-1"), newcomer = try await fixture.member("w-2")
+            let underWay = try await fixture.assign(campaign, busy)
+            #expect(try await store.campaignStates() == [campaign.id: .open])
+            try await store.setCampaignState(id: campaign.id, state: .paused)
+            #expect(try await store.campaignStates() == [campaign.id: .paused])
+            await #expect(throws: CollectionError.campaignNotOpen(.paused)) {
+                _ = try await store.assign(AssignmentGate(campaign: campaign, worker: newcomer, noise: nil), now: Fixture.t0, id: "asg-x")
+            }
+            // The assignment under way stays its worker's, and its take is accepted.
+            let again = try #require(try await store.assign(AssignmentGate(campaign: campaign, worker: busy, noise: nil), now: Fixture.t0, id: "asg-y"))
+            #expect(again.assignment.id == underWay.id && !again.created)
+            try await store.saveTake(fixture.take(underWay, campaign: campaign), now: Fixture.t0)
+            try await store.setCampaignState(id: campaign.id, state: .open)
+            #expect(try await fixture.assign(campaign, newcomer).campaignID == campaign.id)
+            try await store.setCampaignState(id: campaign.id, state: .closed)
+            await #expect(throws: CollectionError.campaignNotOpen(.closed)) {
+                _ = try await store.assign(AssignmentGate(campaign: campaign, worker: busy, noise: nil), now: Fixture.t0, id: "asg-z")
+            }
+            await #expect(throws: CampaignStoreError.closed(campaignID: campaign.id)) {
+                try await store.setCampaignState(id: campaign.id, state: .open)
+            }
+            await #expect(throws: CampaignStoreError.notFound(campaignID: "cmp-404")) {
+                try await store.setCampaignState(id: "cmp-404", state: .paused)
+            }
+        }
+    }
 }

@@ -6,6 +6,8 @@ public enum CampaignStoreError: Error, Sendable, Equatable {
     case nameTaken(String)
     /// No campaign has this id.
     case notFound(campaignID: String)
+    /// A closed campaign does not open or pause again.
+    case closed(campaignID: String)
 }
 
 /// Why a collection operation (assignment, take) failed.
@@ -24,6 +26,8 @@ public enum CollectionError: Error, Sendable, Equatable {
     case recordingNotFound(String)
     /// The member was erased while their token was still remembered somewhere.
     case memberGone(String)
+    /// The campaign is paused or closed: it makes no new assignment.
+    case campaignNotOpen(CampaignState)
 }
 
 /// Why a verification operation failed.

@@ -20,6 +20,11 @@ public protocol CampaignStore: Sendable {
     func addPrompts(_ prompts: [PromptCandidate], campaignID: String) async throws -> Int
     /// The text of a prompt.
     func promptText(id: Int64) async throws -> String?
+    /// Every campaign's state, by id.
+    func campaignStates() async throws -> [String: CampaignState]
+    /// Moves the campaign to `state`; throws `CampaignStoreError.notFound`, or `.closed` for a
+    /// closed campaign asked to open or pause. `assign` reads the state in its own transaction.
+    func setCampaignState(id: String, state: CampaignState) async throws
 }
 
 /// Members and their tokens.

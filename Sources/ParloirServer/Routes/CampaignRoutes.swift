@@ -13,6 +13,7 @@ struct CampaignRoutes {
         group.post("campaigns") { request, context in try await create(request, context) }
         group.post("campaigns/:campaign/prompts") { request, context in try await importPrompts(request, context) }
         group.get("campaigns") { _, context in try await list(context) }
+        group.post("campaigns/:campaign/state") { request, context in try await setState(request, context) }
         group.get("campaigns/:campaign/report") { _, context in try await report(context) }
         group.get("campaigns/:campaign/export") { _, context in try await export(context) }
     }
@@ -27,7 +28,21 @@ struct CampaignRoutes {
     func list(_ context: ParloirContext) async throws -> Response {
         _ = try context.member(.admin)
         struct ListBody: Encodable { let campaigns: [CampaignBody] }
-        return try JSONResponse.make(ListBody(campaigns: try await store.campaigns().map(CampaignBody.init)))
+        let states = try await store.campaignStates()
+        return try JSONResponse.make(ListBody(campaigns: try await store.campaigns().map { CampaignBody($0, state: states[$0.id] ?? .open) }))
+    }
+
+    struct StateBody: Decodable { let state: String }
+
+    /// `POST /v1/campaigns/{id}/state` (admin): pause a campaign (no new assignment; takes on
+    /// assignments under way are still accepted), open it again, or close it for good.
+    func setState(_ request: Request, _ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaign = try await store.existingCampaign(id: try context.parameters.require("campaign"))
+        let body = try await RequestBodies.json(StateBody.self, request)
+        let state: CampaignState = try RequestBodies.choice(body.state, field: "state")
+        try await store.setCampaignState(id: campaign.id, state: state)
+        return try JSONResponse.make(CampaignBody(campaign, state: state))
     }
 
     /// Totals, quota fill, verification, noise and per-worker figures (see `CampaignReport`).
@@ -47,16 +62,18 @@ struct CampaignRoutes {
         let assignmentMinutes: Int
         let dimensions: [String]
         let createdAt: Date
+        let state: CampaignState
 
         enum CodingKeys: String, CodingKey {
-            case id, name, language, purpose, dimensions
+            case id, name, language, purpose, dimensions, state
             case speakersPerPrompt = "speakers_per_prompt"
             case pieceRateCents = "piece_rate_cents"
             case assignmentMinutes = "assignment_minutes"
             case createdAt = "created_at"
         }
 
-        init(_ campaign: Campaign) {
+        init(_ campaign: Campaign, state: CampaignState = .open) {
+            self.state = state
             id = campaign.id
             name = campaign.spec.name
             language = campaign.spec.language

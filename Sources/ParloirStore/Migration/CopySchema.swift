@@ -35,7 +35,8 @@ struct CopyTable: Sendable {
 /// share. Columns private to one engine (PostgreSQL's insertion sequence numbers) are left to it.
 enum CopySchema {
     static let tables: [CopyTable] = [
-        CopyTable(name: "campaign", columns: [("id", .text), ("name", .text), ("spec", .json), ("created_at", .time), ("prompt_count", .integer)], key: ["id"]),
+        CopyTable(name: "campaign", columns: [("id", .text), ("name", .text), ("spec", .json), ("created_at", .time), ("prompt_count", .integer),
+                                              ("state", .text)], key: ["id"]),
         CopyTable(name: "prompt", columns: [("id", .integer), ("campaign_id", .text), ("text", .text), ("domain", .text), ("dup_key", .text),
                                             ("accepted_speakers", .integer)], key: ["id"], identity: "id"),
         CopyTable(name: "member", columns: [("id", .text), ("role", .text), ("token_hash", .text), ("profile", .json), ("created_at", .time)], key: ["id"]),

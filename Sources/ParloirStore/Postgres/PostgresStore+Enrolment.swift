@@ -7,6 +7,32 @@ import PostgresNIO
 /// an invite's count moves by a conditional update, a participant joins once by the unique
 /// index on (campaign, participant hash), and a set-aside locks its assignment as an upload does.
 extension PostgresStore {
+    public func campaignStates() async throws -> [String: CampaignState] {
+        try await read { session in
+            var states: [String: CampaignState] = [:]
+            for row in try await session.rows("SELECT id, state FROM campaign") {
+                states[try row["id"].decode(String.self)] = CampaignState(rawValue: try row["state"].decode(String.self)) ?? .open
+            }
+            return states
+        }
+    }
+
+    public func setCampaignState(id: String, state: CampaignState) async throws {
+        try await withTransaction { session in
+            guard let current = try await session.value("SELECT state FROM campaign WHERE id = \(id) FOR UPDATE", as: String.self) else {
+                throw CampaignStoreError.notFound(campaignID: id)
+            }
+            guard (CampaignState(rawValue: current) ?? .open).mayBecome(state) else { throw CampaignStoreError.closed(campaignID: id) }
+            try await session.execute("UPDATE campaign SET state = \(state.rawValue) WHERE id = \(id)")
+        }
+    }
+
+    /// Refuses an assignment in a campaign that is not open (read in the assignment's transaction).
+    static func requireOpen(_ session: PostgresSession, campaignID: String) async throws {
+        let state = try await session.value("SELECT state FROM campaign WHERE id = \(campaignID)", as: String.self).flatMap(CampaignState.init(rawValue:))
+        if let state, state != .open { throw CollectionError.campaignNotOpen(state) }
+    }
+
     public func createInvite(_ invite: Invite, codeHash: String) async throws {
         try await withTransaction { session in
             try await session.execute("""

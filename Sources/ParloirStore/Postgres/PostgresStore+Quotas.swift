@@ -67,6 +67,8 @@ extension PostgresStore {
                 """) {
                 return (try Self.assignment(from: row), false)
             }
+            // A worker's assignment under way stays theirs; a new one needs an open campaign.
+            try await Self.requireOpen(session, campaignID: campaign.id)
             try await Self.expireAssignments(session, campaignID: campaign.id, now: now)
             let snapshot = try await Self.snapshot(session, gate: gate)
             let needed = try gate.decide(snapshot)

@@ -192,6 +192,10 @@ extension PostgresStore {
             "CREATE INDEX prompt_set_aside_by_campaign ON prompt_set_aside (campaign_id, prompt_id)",
             "CREATE INDEX prompt_set_aside_by_worker ON prompt_set_aside (worker_id)",
         ]),
+        // Whether a campaign hands out prompts (open, paused, closed).
+        PostgresMigration(id: "campaign-state", statements: [
+            "ALTER TABLE campaign ADD COLUMN state text NOT NULL DEFAULT 'open'",
+        ]),
     ]
 
     /// The advisory lock taken by every migration transaction, so that replicas starting at once

@@ -25,6 +25,36 @@ extension SQLiteStore {
             """)
     }
 
+    static func migrateCampaignState(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE campaign ADD COLUMN state TEXT NOT NULL DEFAULT 'open'")
+    }
+
+    public func campaignStates() async throws -> [String: CampaignState] {
+        try await read { db in
+            var states: [String: CampaignState] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, state FROM campaign") {
+                states[row["id"]] = CampaignState(rawValue: row["state"]) ?? .open
+            }
+            return states
+        }
+    }
+
+    public func setCampaignState(id: String, state: CampaignState) async throws {
+        try await write { db in
+            guard let current = try String.fetchOne(db, sql: "SELECT state FROM campaign WHERE id = ?", arguments: [id]) else {
+                throw CampaignStoreError.notFound(campaignID: id)
+            }
+            guard (CampaignState(rawValue: current) ?? .open).mayBecome(state) else { throw CampaignStoreError.closed(campaignID: id) }
+            try db.execute(sql: "UPDATE campaign SET state = ? WHERE id = ?", arguments: [state.rawValue, id])
+        }
+    }
+
+    /// Refuses an assignment in a campaign that is not open (read in the assignment's transaction).
+    static func requireOpen(_ db: Database, campaignID: String) throws {
+        let state = try String.fetchOne(db, sql: "SELECT state FROM campaign WHERE id = ?", arguments: [campaignID]).flatMap(CampaignState.init(rawValue:))
+        if let state, state != .open { throw CollectionError.campaignNotOpen(state) }
+    }
+
     public func createInvite(_ invite: Invite, codeHash: String) async throws {
         try await write { db in
             try db.execute(sql: """

@@ -114,6 +114,8 @@ extension SQLiteStore {
                 """), arguments: [worker.id, campaign.id, nowValue, Assignment.maxTakes]) {
                 return (Self.assignment(from: row), false)
             }
+            // A worker's assignment under way stays theirs; a new one needs an open campaign.
+            try Self.requireOpen(db, campaignID: campaign.id)
             // SQLite's single writer serialises this transaction with every other write: the
             // tallies read here cannot move before the assignment is inserted.
             try Self.expireAssignments(db, campaignID: campaign.id, now: nowValue)

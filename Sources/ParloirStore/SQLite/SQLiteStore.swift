@@ -169,6 +169,7 @@ public final class SQLiteStore: ParloirStore {
         }
         migrator.registerMigration("erasure", migrate: migrateErasure)
         migrator.registerMigration("enrolment", migrate: migrateEnrolment)
+        migrator.registerMigration("campaign-state", migrate: migrateCampaignState)
         return migrator
     }
 
