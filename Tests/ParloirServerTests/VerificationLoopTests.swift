@@ -43,6 +43,11 @@ struct VerificationLoopTests {
 
             let bad = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token, ["verdict": "corrected"])
             #expect(bad.status == 400 && bad.errorCode == "invalid_result")
+            // A terminal key typed into a transcript (^W) never reaches the stored transcripts.
+            let controlled = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token,
+                                                    ["verdict": "corrected", "transcript": "allume la\u{17} cuisine"])
+            #expect(controlled.status == 400 && controlled.errorCode == "invalid_result")
+            #expect(((controlled["error"] as? [String: Any])?["message"] as? String)?.contains("control characters") == true)
             let result = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token,
                                                 ["verdict": "matches_prompt", "tags": ["[bruit]"]])
             #expect(result.status == 200)

@@ -81,6 +81,14 @@ public struct VerifierResult: Sendable, Codable, Equatable {
         case .matchesPrompt:
             break
         }
+        // A transcript is one line of text: a control character (a terminal editor's ^W, a tab, a
+        // line break) would reach the final transcripts and every export's manifests.
+        for (field, text) in [("transcript", transcript), ("unusable_reason", unusableReason)] {
+            if let text, text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw ParloirError(status: 400, code: "invalid_result", message: "\(field) contains control characters (a tab, a line break or a terminal key); send one line of text",
+                                   details: ["message_fr": "Le texte contient des caractères invisibles (tabulation, retour à la ligne…). Envoyez une seule ligne de texte."])
+            }
+        }
         if let unknown = tags.first(where: { !Self.knownTags.contains($0) }) {
             throw ParloirError(status: 400, code: "invalid_result",
                                message: "unknown tag \(unknown); tags are \(Self.knownTags.sorted().joined(separator: " "))",
