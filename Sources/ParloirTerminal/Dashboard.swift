@@ -18,6 +18,10 @@ public enum Key: Sendable, Equatable {
     case tab, backTab, up, down, left, right, enter, escape, backspace, delete, home, end
     /// Ctrl-C, read as a byte in raw mode.
     case interrupt
+    /// Ctrl-W: the word before the cursor goes.
+    case deleteWord
+    /// Ctrl-U: everything before the cursor goes.
+    case deleteToStart
     /// A key Parloir does not use.
     case unknown
 }

@@ -82,7 +82,8 @@ public final class RawTerminal {
 
     /// The next key, waiting at most `timeout` seconds; nil when none came.
     public func readKey(timeout: Double) -> Key? {
-        if pending.isEmpty {
+        while true {
+            if let key = Self.parse(&pending) { return key }
             var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
             guard poll(&descriptor, 1, Int32(timeout * 1000)) > 0 else { return nil }
             var buffer = [UInt8](repeating: 0, count: 64)
@@ -90,7 +91,6 @@ public final class RawTerminal {
             guard count > 0 else { return nil }
             pending += buffer[0..<count]
         }
-        return Self.parse(&pending)
     }
 
     /// Takes one key off the front of `bytes`.
@@ -105,6 +105,16 @@ public final class RawTerminal {
         case 9: return take(1, .tab)
         case 10, 13: return take(1, .enter)
         case 127, 8: return take(1, .backspace)
+        // The line-editing keys of a shell (Emacs bindings).
+        case 1: return take(1, .home)
+        case 5: return take(1, .end)
+        case 2: return take(1, .left)
+        case 6: return take(1, .right)
+        case 4: return take(1, .delete)
+        case 23: return take(1, .deleteWord)
+        case 21: return take(1, .deleteToStart)
+        // Any other control byte is no character: it never reaches a transcript.
+        case 0..<27, 28..<32: return take(1, .unknown)
         case 27:
             guard bytes.count >= 3, bytes[1] == UInt8(ascii: "[") || bytes[1] == UInt8(ascii: "O") else { return take(1, .escape) }
             switch bytes[2] {
@@ -133,8 +143,9 @@ public final class RawTerminal {
         default:
             // One UTF-8 character: its length is in its first byte.
             let length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1
-            guard bytes.count >= length else { return take(bytes.count, .escape) }
-            let character = String(decoding: bytes[0..<length], as: UTF8.self).first ?? " "
+            // A letter whose bytes came in two reads (é, œ) waits for the rest.
+            guard bytes.count >= length else { return nil }
+            guard let character = String(bytes: bytes[0..<length], encoding: .utf8)?.first else { return take(length, .unknown) }
             return take(length, .character(character))
         }
     }

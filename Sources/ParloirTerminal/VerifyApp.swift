@@ -222,40 +222,26 @@ public struct VerifyApp {
     /// A one-line editor pre-filled with `text`: ←/→, Home/End, Backspace/Delete; Enter keeps,
     /// Esc cancels (nil).
     func edit(_ text: String, terminal: RawTerminal) -> String? {
-        var characters = Array(text)
-        var cursor = characters.count
+        var editor = LineEditor(text)
         let label = "  transcript> "
         func redraw() {
-            RawTerminal.write("\r\u{1B}[K" + label + String(characters) + "\r\u{1B}[\(label.count + cursor)C")
+            // The cursor goes back to the start of the line, then right by the letters' widths
+            // on screen (one column each: the transcript is French text).
+            RawTerminal.write("\r\u{1B}[K" + label + editor.text + "\r\u{1B}[\(label.count + editor.cursor)C")
         }
         redraw()
         while true {
             guard let key = terminal.readKey(timeout: 3600) else { continue }
-            switch key {
-            case .enter:
+            switch editor.apply(key) {
+            case .editing:
+                redraw()
+            case .done(let edited):
                 RawTerminal.write("\n")
-                let edited = String(characters).trimmingCharacters(in: .whitespaces)
-                return edited.isEmpty ? nil : edited
-            case .escape, .interrupt:
+                return edited
+            case .cancelled:
                 RawTerminal.write("\r\u{1B}[K" + style.paint("  edit cancelled", .dim) + "\n")
                 return nil
-            case .left: cursor = max(0, cursor - 1)
-            case .right: cursor = min(characters.count, cursor + 1)
-            case .home: cursor = 0
-            case .end: cursor = characters.count
-            case .backspace:
-                if cursor > 0 {
-                    characters.remove(at: cursor - 1)
-                    cursor -= 1
-                }
-            case .delete:
-                if cursor < characters.count { characters.remove(at: cursor) }
-            case .character(let character):
-                characters.insert(character, at: cursor)
-                cursor += 1
-            default: break
             }
-            redraw()
         }
     }
 
