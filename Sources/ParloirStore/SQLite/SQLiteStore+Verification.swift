@@ -159,6 +159,9 @@ extension SQLiteStore {
                                arguments: [transcript, recordingID])
                 try Self.adjustCounted(db, campaignID: recording["campaign_id"], cells: Self.decodeCells(recording["cells"]),
                                        workerID: recording["worker_id"], seconds: recording["duration_s"] ?? 0, by: 1)
+                // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
+                try db.execute(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?",
+                               arguments: [recording["prompt_id"] as Int64])
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
                     VALUES (?, ?, ?, ?, 'appeal_upheld', ?)
