@@ -60,6 +60,45 @@ struct VerificationLoopTests {
         }
     }
 
+    @Test func withoutASRAcceptedTakesAreSampledAnywayAndTheEstimateSaysSo() async throws {
+        var service = TestService()
+        service.sampleWithoutASRAfter = 0
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts, speakers: 3)
+            let worker = try await session.addWorker()
+            let verifier = try await session.addMember(role: "verifier")
+            let take = try await session.record("clean_fr-fr_0.wav", campaign: campaign, token: worker.token)
+            let recording = try #require(take["recording_id"] as? String)
+
+            // No ASR: the take is sampled as if one had agreed (the worker's first takes are all checked).
+            var claim = try await session.request(.post, "/v1/verification/claim", token: verifier.token)
+            for _ in 0..<100 where claim.status == 204 {
+                try await Task.sleep(for: .milliseconds(100))
+                claim = try await session.request(.post, "/v1/verification/claim", token: verifier.token)
+            }
+            #expect(claim.status == 200)
+            #expect(claim["kind"] as? String == "sample")
+            #expect(claim["asr_text"] is NSNull)
+            let task = try #require(claim["task_id"] as? String)
+            var result = try await session.json(.post, "/v1/verification/tasks/\(task)/result", token: verifier.token, ["verdict": "matches_prompt"])
+            if result["outcome"] is NSNull {
+                // One sampled take in ten gets a second review.
+                let second = try await session.addMember(role: "verifier")
+                let double = try await session.request(.post, "/v1/verification/claim", token: second.token)
+                #expect(double["kind"] as? String == "double")
+                let id = try #require(double["task_id"] as? String)
+                result = try await session.json(.post, "/v1/verification/tasks/\(id)/result", token: second.token, ["verdict": "matches_prompt"])
+            }
+            #expect(result["outcome"] as? String == "validated")
+            #expect(try await session.request(.get, "/v1/recordings/\(recording)", token: worker.token)["outcome"] as? String == "validated")
+
+            let quality = try await session.request(.get, "/v1/campaigns/\(campaign)/quality", token: session.adminToken)
+            #expect(quality["accepted"] as? Int == 1 && quality["verified"] as? Int == 1)
+            #expect(quality["sampled_without_asr"] as? Int == 1)
+        }
+    }
+
     @Test func leasesExpireAndVerifiersNeverGetTheSameRecordingTwice() async throws {
         let service = TestService()
         defer { service.cleanUp() }

@@ -278,6 +278,7 @@ struct VerificationRoutes {
             ("double_reviews", .int(inputs.agreement.pairs)), ("verdict_agreement", inputs.agreement.pairs > 0
                 ? .double(Double(inputs.agreement.agreeing) / Double(inputs.agreement.pairs)) : .null),
             ("double_review_wer", (try await store.doubleReviewWER(campaignID: campaignID)).map { .double($0) } ?? .null),
+            ("sampled_without_asr", .int(try await store.takesSampledWithoutASR(campaignID: campaignID))),
         ]
         if let estimate {
             body.append(("error_rate", .double(estimate.rate)))
