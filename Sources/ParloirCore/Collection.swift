@@ -198,7 +198,8 @@ public struct StoredResponse: Sendable, Equatable {
 /// A member's own figures for `GET /v1/me`.
 public struct MemberSummary: Sendable, Equatable {
     public var member: Member
-    /// Takes by verdict (`accept`, `reject`).
+    /// Takes by where they stand (`accept`: accepted, by the DSP core or on appeal; `reject`:
+    /// rejected), so that they agree with the pay.
     public var takesByVerdict: [String: Int]
     /// Euro cents earned: piece rate × accepted takes.
     public var earningsCents: Int
@@ -207,6 +208,11 @@ public struct MemberSummary: Sendable, Equatable {
         self.member = member
         self.takesByVerdict = takesByVerdict
         self.earningsCents = earningsCents
+    }
+
+    /// The key a take with this stored status counts under.
+    public static func verdictKey(status: String) -> String {
+        status == RecordingStatus.accepted.rawValue ? "accept" : "reject"
     }
 }
 

@@ -38,6 +38,16 @@ enum FrenchMessages {
         }
     }
 
+    /// The verifier's reasons for an unusable take (the codes the verifier page and `parloir verify`
+    /// offer), as the worker reads them; a reason the verifier wrote themselves is shown as written.
+    static let unusableReasons: [String: String] = [
+        "wrong_sentence": "une autre phrase que celle demandée a été lue",
+        "unintelligible": "la parole est incompréhensible",
+        "several_voices": "on entend plusieurs voix",
+        "noise": "le bruit couvre la parole",
+        "cut": "la parole est coupée",
+    ]
+
     /// What a worker reads about their appeal.
     static func appeal(_ state: AppealState, reason: String?) -> String {
         switch state {
@@ -46,7 +56,7 @@ enum FrenchMessages {
         case .upheld:
             return "Votre recours a été accepté : la prise est acceptée et payée. Merci !"
         case .dismissed:
-            let why = reason.map { " Motif : \($0)." } ?? ""
+            let why = reason.map { " Motif : \(unusableReasons[$0] ?? $0)." } ?? ""
             return "Votre recours a été examiné : la prise n'a pas pu être retenue.\(why) Vous pouvez enregistrer une nouvelle phrase."
         }
     }

@@ -39,6 +39,11 @@ public struct ServerConfiguration: Sendable {
     public var orphanGrace: TimeInterval
     /// How often a replica (one at a time, leased through the database) sweeps unreferenced blobs.
     public var orphanSweepInterval: Duration
+    /// Seconds after acceptance past which a take no ASR transcript came for is sampled as if the
+    /// ASR had agreed (0: at once); nil leaves every sampling decision to transcripts.
+    public var sampleWithoutASRAfter: TimeInterval?
+    /// How often a replica looks for such takes.
+    public var sampleWithoutASRInterval: Duration = .seconds(2)
     /// Timeouts, connection cap, header size and the shutdown grace.
     public var connections = ConnectionLimits()
     /// Budgets per member token and per client address, and the proxies trusted for `X-Forwarded-For`.
@@ -160,7 +165,10 @@ public enum ParloirServer {
             services: [MaintenanceService(store: store, logger: logger),
                        OrphanSweepService(store: store, blobs: blobs, holder: Identifiers.make("replica"),
                                           interval: configuration.orphanSweepInterval, grace: configuration.orphanGrace, logger: logger)]
-                + (configuration.asr.map { [ASRClientService(configuration: $0, store: store, blobs: blobs, logger: logger)] } ?? []),
+                + (configuration.asr.map { [ASRClientService(configuration: $0, store: store, blobs: blobs, logger: logger)] } ?? [])
+                + (configuration.sampleWithoutASRAfter.map {
+                    [SamplingWithoutASRService(store: store, after: $0, interval: configuration.sampleWithoutASRInterval, logger: logger)]
+                } ?? []),
             logger: logger
         )
         let startup = Startup(adminTokenPath: tokenPath, adminTokenCreated: created, loadedCampaigns: loaded, firstInvites: firstInvites,

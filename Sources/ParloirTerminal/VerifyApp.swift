@@ -8,12 +8,61 @@ public struct VerifierTask: Sendable, Equatable {
     public var kind: String
     public var promptText: String
     public var asrText: String?
+    /// For an appeal, what the automatic rejection found and what the worker said.
+    public var appeal: AppealEvidence?
 
-    public init(taskID: String, kind: String, promptText: String, asrText: String?) {
+    public init(taskID: String, kind: String, promptText: String, asrText: String?, appeal: AppealEvidence? = nil) {
         self.taskID = taskID
         self.kind = kind
         self.promptText = promptText
         self.asrText = asrText
+        self.appeal = appeal
+    }
+}
+
+/// What a verifier hearing an appeal judges on: the worker's comment and the DSP core's reasons
+/// and metrics for the rejection.
+public struct AppealEvidence: Sendable, Equatable {
+    /// One reason of the rejection, as the DSP core reported it.
+    public struct Reason: Sendable, Equatable {
+        public var code: String
+        public var message: String
+        public var hintFR: String
+        public init(code: String, message: String, hintFR: String) {
+            self.code = code
+            self.message = message
+            self.hintFR = hintFR
+        }
+    }
+
+    public var comment: String?
+    public var reasons: [Reason]
+    /// The measured figures, by name (`snr_db`, `clipped_fraction`…), as printed.
+    public var metrics: [(name: String, value: String)]
+
+    public init(comment: String?, reasons: [Reason], metrics: [(name: String, value: String)]) {
+        self.comment = comment
+        self.reasons = reasons
+        self.metrics = metrics
+    }
+
+    public static func == (lhs: AppealEvidence, rhs: AppealEvidence) -> Bool {
+        lhs.comment == rhs.comment && lhs.reasons == rhs.reasons && lhs.metrics.map(\.name) == rhs.metrics.map(\.name)
+            && lhs.metrics.map(\.value) == rhs.metrics.map(\.value)
+    }
+
+    /// The lines the terminal prints under the task's header.
+    public func lines(style: TerminalStyle) -> [String] {
+        var lines = [style.paint("  appeal  ", .yellow) + "rejected automatically for:"]
+        for reason in reasons {
+            lines.append("    " + style.paint(reason.code, .bold) + "  " + reason.message)
+            lines.append("      " + style.paint("told the worker: ", .dim) + reason.hintFR)
+        }
+        if !metrics.isEmpty {
+            lines.append("    " + style.paint("metrics ", .dim) + metrics.map { "\($0.name) \($0.value)" }.joined(separator: " · "))
+        }
+        lines.append("    worker says: " + (comment.map { "\u{201C}\($0)\u{201D}" } ?? style.paint("(no comment)", .dim)))
+        return lines
     }
 }
 
@@ -144,6 +193,7 @@ public struct VerifyApp {
         say("  prompt  " + task.promptText)
         say("  ASR     " + (task.asrText ?? style.paint("(no ASR transcript)", .dim)))
         if let asr = task.asrText { say("  diff    " + Self.diff(prompt: task.promptText, asr: asr, style: style)) }
+        for line in task.appeal?.lines(style: style) ?? [] { say(line) }
         var playing: Process?
         var file: String?
         do {

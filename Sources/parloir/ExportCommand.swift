@@ -26,6 +26,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Seed of the split draw.") var seed: UInt64 = 0
     @Flag(help: "Keep every prompt in a single split.") var promptDisjoint = false
     @Flag(help: "Replace an existing export at --out.") var force = false
+    @Flag(help: "Write the export even when no take is delivered (by default that exits 1, saying why).") var allowEmpty = false
     @Option(help: "URL of a running service (without it, the data folder is read directly).") var server: String?
     @Option(help: ArgumentHelp("File holding an admin token (default: DATA_DIR/admin.token).", valueName: "FILE")) var tokenFile: String?
     @Option(help: ArgumentHelp("The service's data folder.", valueName: "DIR")) var dataDir = "parloir-data"
@@ -40,6 +41,9 @@ struct ExportCommand: AsyncParsableCommand {
             throw CommandLineFailure.badArgument("--sample-rate must lie between 4000 and 192000 Hz")
         }
         let (bundle, audio) = try await source()
+        if !allowEmpty, let why = Self.nothingToExport(bundle.items, status: status) {
+            throw CommandLineFailure.refused(why)
+        }
         let options = ExportOptions(format: format, status: status, sampleRate: sampleRate,
                                     plan: SplitPlan(shares: shares, seed: seed, promptDisjoint: promptDisjoint), output: out, replace: force)
         let bar = isatty(STDERR_FILENO) == 1 ? ProgressBar(total: 1, label: "export") : nil
@@ -84,6 +88,28 @@ struct ExportCommand: AsyncParsableCommand {
             throw CommandLineFailure.badArgument("no campaign \"\(campaign)\"; campaigns are " + names.joined(separator: ", "))
         }
         return (try await store.exportBundle(of: found), BlobStoreAudio(blobs: blobs))
+    }
+}
+
+extension ExportCommand {
+    /// Why an export with `status` would deliver no take, in a sentence naming the counts, or
+    /// nil when it delivers some.
+    static func nothingToExport(_ items: [ExportItem], status: ExportStatus) -> String? {
+        guard !items.contains(where: status.includes) else { return nil }
+        let waiting = items.filter { $0.outcome == nil }.count
+        let invalidated = items.filter { $0.outcome == "invalidated" }.count
+        func takes(_ count: Int) -> String { count == 1 ? "1 accepted take" : "\(count) accepted takes" }
+        var why = "0 \(status.rawValue) takes: "
+        if items.isEmpty {
+            why += "the campaign has no accepted take yet"
+        } else if status == .validated, waiting > 0 {
+            why += "\(takes(waiting)) \(waiting == 1 ? "awaits" : "await") verification"
+                + (invalidated > 0 ? " and \(invalidated) \(invalidated == 1 ? "was" : "were") found unusable" : "")
+                + "; use --status accepted or verify them"
+        } else {
+            why += "verification found all \(takes(invalidated)) unusable"
+        }
+        return why + " (--allow-empty writes an empty export)"
     }
 }
 

@@ -139,6 +139,30 @@ struct VerifyCommand: AsyncParsableCommand {
             let kind: String
             let prompt_text: String
             let asr_text: String?
+            let appeal: Appeal?
+        }
+        struct Appeal: Decodable {
+            struct Reason: Decodable {
+                let code: String
+                let message: String
+                let hint_fr: String
+            }
+            let comment: String?
+            let reasons: [Reason]
+            let metrics: [String: Double?]
+        }
+        /// Metrics in the order the API documents them; null ones are left out.
+        let metricOrder = ["duration_s", "sample_rate", "channels", "peak_dbfs", "rms_dbfs", "speech_level_dbfs", "dc_offset",
+                           "clipped_fraction", "clipped_runs", "speech_s", "leading_silence_s", "trailing_silence_s", "snr_db",
+                           "bandwidth_hz", "hum_db", "speaking_rate_sps"]
+        @Sendable func evidence(_ appeal: Appeal) -> AppealEvidence {
+            let names = metricOrder.filter { appeal.metrics.keys.contains($0) } + appeal.metrics.keys.filter { !metricOrder.contains($0) }.sorted()
+            let metrics = names.compactMap { name in
+                appeal.metrics[name].flatMap { $0 }.map { (name: name, value: String(format: "%.4g", $0)) }
+            }
+            return AppealEvidence(comment: appeal.comment,
+                                  reasons: appeal.reasons.map { .init(code: $0.code, message: $0.message, hintFR: $0.hint_fr) },
+                                  metrics: metrics)
         }
         struct Submitted: Decodable { let outcome: String? }
         return VerifierService(
@@ -146,7 +170,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 let answer = try await client.exchange("POST", "/v1/verification/claim")
                 guard answer.status != 204, !answer.body.isEmpty else { return nil }
                 let claim = try JSONDecoder().decode(Claim.self, from: answer.body)
-                return VerifierTask(taskID: claim.task_id, kind: claim.kind, promptText: claim.prompt_text, asrText: claim.asr_text)
+                return VerifierTask(taskID: claim.task_id, kind: claim.kind, promptText: claim.prompt_text, asrText: claim.asr_text,
+                                    appeal: claim.appeal.map(evidence))
             },
             audio: { id in
                 let answer = try await client.exchange("GET", "/v1/verification/tasks/\(id)/audio")

@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Transcription requests in flight at once.")
     var asrConcurrency = 2
 
+    @Option(name: .long, help: ArgumentHelp("Sample a take for verification, as if the ASR had agreed, when no transcript came this many seconds after its acceptance (0: at once; default 600 with --asr-url, 0 without).", valueName: "SECONDS"))
+    var sampleWithoutAsrAfter: Double?
+
     @Option(name: .long, help: ArgumentHelp("Takes analysed at once, on threads of their own (default: one per core).", valueName: "N"))
     var analysisThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -139,6 +142,9 @@ struct ServeCommand: AsyncParsableCommand {
         if !(1...65535).contains(port) && port != 0 { throw ValidationError("--port must lie between 0 and 65535") }
         if maxUploadMb < 1 { throw ValidationError("--max-upload-mb must be at least 1") }
         if !(1...500).contains(databasePool) { throw ValidationError("--database-pool must lie between 1 and 500") }
+        if let sampleWithoutAsrAfter, !(sampleWithoutAsrAfter >= 0 && sampleWithoutAsrAfter <= 30 * 86_400) {
+            throw ValidationError("--sample-without-asr-after must lie between 0 and 2592000 seconds (30 days)")
+        }
         if analysisThreads < 1 { throw ValidationError("--analysis-threads must be at least 1") }
         if analysisQueue < 0 { throw ValidationError("--analysis-queue must not be negative") }
         if !(analysisWait > 0 && analysisWait <= 600) { throw ValidationError("--analysis-wait must lie between 0 and 600 seconds") }
@@ -166,6 +172,9 @@ struct ServeCommand: AsyncParsableCommand {
             analysisThreads: analysisThreads, analysisQueue: analysisQueue, analysisWait: .milliseconds(Int64(analysisWait * 1000)),
             databaseURL: StoreURLs.database(database), blobsURL: StoreURLs.blobs(blobs), databasePoolSize: databasePool
         )
+        // Without an ASR engine of its own the service waits for none: transcripts posted from
+        // elsewhere still count when they come first.
+        configuration.sampleWithoutASRAfter = sampleWithoutAsrAfter ?? (asr == nil ? 0 : 600)
         configuration.connections = ConnectionLimits(
             headerTimeout: Self.duration(headerTimeout), bodyIdleTimeout: Self.duration(bodyTimeout),
             uploadDeadline: Self.duration(uploadDeadline), keepAliveTimeout: Self.duration(keepAliveTimeout),

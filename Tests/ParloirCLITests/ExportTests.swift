@@ -18,7 +18,9 @@ import Testing
         let corrected = "allume la lumière de la cuisine s'il te plaît"
 
         init() async throws {
-            service = try ServiceCommandTests.RunningService(campaign: try Self.campaignIgnoringSpeakingRate())
+            // The fixture posts its own transcripts: no take is sampled without one meanwhile.
+            service = try ServiceCommandTests.RunningService(campaign: try Self.campaignIgnoringSpeakingRate(),
+                                                             arguments: ["--sample-without-asr-after", "3600"])
             let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             seeder = TerminalSessionTests.Seeder(server: service.server, admin: admin)
             campaign = try await seeder.campaign()
@@ -216,6 +218,41 @@ import Testing
         #expect(invalidated.count == fixture.invalidated + 1, "the header and each take a verifier found unusable")
         _ = try Self.check("commonvoice", out)
         #expect(fixture.service.stop() == 0)
+    }
+
+    @Test func anExportWithNothingToDeliverSaysWhyAndExitsNonZero() async throws {
+        let service = try ServiceCommandTests.RunningService(campaign: try Fixture.campaignIgnoringSpeakingRate(),
+                                                             arguments: ["--sample-without-asr-after", "3600"])
+        let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let seeder = TerminalSessionTests.Seeder(server: service.server, admin: admin)
+        let campaign = try await seeder.campaign()
+        let out = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        func export(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+            try AnalyzeCommandTests.run(["export", "--campaign", "assistant-maison", "--format", "nemo", "--out", out,
+                                         "--data-dir", service.directory] + arguments)
+        }
+        let none = try export([])
+        #expect(none.status == 1 && none.error.contains("0 validated takes: the campaign has no accepted take yet"), "\(none.error)")
+
+        for file in ["clean_fr-fr_0.wav", "clean_fr-be_2.wav"] {
+            let worker = try await seeder.member("worker", profile: ["accent": "belge", "gender": "female", "age_band": "25-34",
+                                                                     "region": "belgique", "consent_at": "2026-01-01T00:00:00Z"])
+            let assignment = try await seeder.call("POST", "/v1/campaigns/\(campaign)/assignments", token: worker, headers: ["X-Noise-Condition": "quiet"])
+            let id = try #require(assignment.json["assignment_id"] as? String)
+            let audio = try Data(contentsOf: AnalyzeCommandTests.root.appendingPathComponent("corpora/samples/\(file)"))
+            let answer = try await seeder.call("PUT", "/v1/assignments/\(id)/recording", token: worker, body: audio, type: "audio/wav")
+            #expect(answer.json["verdict"] as? String == "accept")
+        }
+        let waiting = try export([])
+        #expect(waiting.status == 1)
+        #expect(waiting.error.contains("0 validated takes: 2 accepted takes await verification; use --status accepted or verify them"), "\(waiting.error)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let empty = try export(["--allow-empty"])
+        #expect(empty.status == 0, "\(empty.error)")
+        #expect(empty.output.contains("Exported 0 clips"))
+        #expect(try export(["--status", "accepted", "--force"]).status == 0)
+        #expect(service.stop() == 0)
     }
 
     @Test func badRequestsAndFailuresLeaveNothingBehind() async throws {

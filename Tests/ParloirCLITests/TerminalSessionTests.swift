@@ -100,7 +100,9 @@ import Testing
     }
 
     static func seeded() async throws -> (ServiceCommandTests.RunningService, Seeder, String) {
-        let service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path)
+        // The seed posts its own transcripts: no take is sampled without one meanwhile.
+        let service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path,
+                                                             arguments: ["--sample-without-asr-after", "3600"])
         let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let seeder = Seeder(server: service.server, admin: admin)
         let campaign = try await seeder.campaign()

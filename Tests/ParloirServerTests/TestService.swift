@@ -33,6 +33,9 @@ struct TestService {
     var minimumFreeBytes: Int64 = 0
     /// Origins allowed to call the API from a browser (none, the server's default).
     var corsOrigins: [String] = []
+    /// Sampling of takes no transcript came for: off unless a test is about it (tests post their
+    /// own transcripts, and expect them to decide).
+    var sampleWithoutASRAfter: TimeInterval?
 
     init(maxUploadBytes: Int = 20 << 20, directory: String? = nil) {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("parloir-test-\(UUID().uuidString)").path
@@ -77,6 +80,8 @@ struct TestService {
         configuration.accessLog = accessLog
         configuration.minimumFreeBytes = minimumFreeBytes
         configuration.corsOrigins = corsOrigins
+        configuration.sampleWithoutASRAfter = sampleWithoutASRAfter
+        configuration.sampleWithoutASRInterval = .milliseconds(100)
     }
 
     /// Starts the server (with the example campaign loaded when asked) and runs `body` against it.

@@ -211,6 +211,20 @@ public protocol VerificationStore: Sendable {
     func verifierStatistics() async throws -> [VerifierStatistics]
     /// Mean WER between the two transcripts of the campaign's double reviews.
     func doubleReviewWER(campaignID: String) async throws -> Double?
+    /// Takes the sampling decision for accepted takes no ASR transcript came for: accepted at or
+    /// before `acceptedBefore`, with no transcript, no decision yet and no outcome (an upheld
+    /// appeal is settled already). Each is judged by `policy(campaignID)` as if the ASR had agreed
+    /// (the worker's first takes, thin cells, the base rate scaled by trust) and its tasks are
+    /// queued; a take decided this way keeps no ASR WER, which is how it is told apart later
+    /// (`takesSampledWithoutASR`). Returns how many takes were decided (at most `limit`).
+    ///
+    /// Atomic primitive: lease-skip-locked. Replicas running the job at once each lock the takes
+    /// they decide and pass over those another holds, and a transcript arriving at that moment
+    /// waits for the lock, then finds the decision taken: every take is decided once.
+    func sampleWithoutTranscript(acceptedBefore: Date, policy: @escaping @Sendable (String) -> SamplingPolicy,
+                                 doubleReviewRate: Double, now: Date, limit: Int) async throws -> Int
+    /// Accepted takes of the campaign whose sampling decision was taken without an ASR transcript.
+    func takesSampledWithoutASR(campaignID: String) async throws -> Int
     /// Everything the campaign's quality estimate needs.
     func qualityInputs(campaignID: String) async throws -> (observations: [QualityEstimate.Observation], accepted: Int, certain: Int, agreement: (pairs: Int, agreeing: Int))
 }

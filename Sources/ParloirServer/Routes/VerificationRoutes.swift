@@ -118,6 +118,8 @@ struct VerificationRoutes {
             return Response(status: .noContent)
         }
         let alignment = task.asrText.map { ErrorRates(reference: task.promptText, hypothesis: $0).words }
+        var evidence = OrderedJSON.null
+        if task.kind == .appeal { evidence = try await appealEvidence(recordingID: task.recordingID) }
         let body = OrderedJSON.fields([
             "task_id": .string(task.taskID), "kind": .string(task.kind.rawValue), "prompt_text": .string(task.promptText),
             "asr_text": .string(task.asrText), "diff": .string(alignment.map(WordDiff.render)),
@@ -125,8 +127,22 @@ struct VerificationRoutes {
             "audio_url": .string("/v1/verification/tasks/\(task.taskID)/audio"),
             "peaks_url": .string("/v1/verification/tasks/\(task.taskID)/peaks"),
             "lease_expires_at": .string(ISO8601DateFormatter().string(from: task.leaseExpiresAt)),
+            "appeal": evidence,
         ])
         return JSONResponse.make(body)
+    }
+
+    /// What a verifier hearing an appeal judges on: the worker's comment and the automatic
+    /// rejection's reasons and metrics, as the DSP core reported them (never who recorded it).
+    func appealEvidence(recordingID: String) async throws -> OrderedJSON {
+        guard let recording = try await store.recording(id: recordingID) else { throw VerificationError.recordingNotFound(recordingID) }
+        let appeal = try await store.appeal(recordingID: recordingID)
+        return .object([
+            ("comment", .string(appeal?.comment)),
+            ("verdict", .string(recording.report.verdict.rawValue)),
+            ("reasons", .array(recording.report.reasons.map(\.orderedJSON))),
+            ("metrics", recording.report.metrics.orderedJSON),
+        ])
     }
 
     /// One step of the prompt-to-ASR alignment as the page draws it: `ref` is the prompt's word,
@@ -262,6 +278,7 @@ struct VerificationRoutes {
             ("double_reviews", .int(inputs.agreement.pairs)), ("verdict_agreement", inputs.agreement.pairs > 0
                 ? .double(Double(inputs.agreement.agreeing) / Double(inputs.agreement.pairs)) : .null),
             ("double_review_wer", (try await store.doubleReviewWER(campaignID: campaignID)).map { .double($0) } ?? .null),
+            ("sampled_without_asr", .int(try await store.takesSampledWithoutASR(campaignID: campaignID))),
         ]
         if let estimate {
             body.append(("error_rate", .double(estimate.rate)))

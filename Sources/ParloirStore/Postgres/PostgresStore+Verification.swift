@@ -22,32 +22,70 @@ extension PostgresStore {
                 """)
             guard try row["status"].decode(String.self) == RecordingStatus.accepted.rawValue,
                   try row["sample_probability"].decode(Double?.self) == nil else { return [] }
-            let worker = try row["worker_id"].decode(String.self)
-            let campaign = try row["campaign_id"].decode(String.self)
-            let profile = try row.json("worker_profile", as: WorkerProfile.self)
-            let before = try await session.value("""
-                SELECT COUNT(*) FROM recording WHERE worker_id = \(worker) AND status = 'accepted' AND created_at < \(try row["created_at"].decode(Date.self))
-                """, as: Int.self) ?? 0
-            let trust = try await session.row("SELECT verified, wrong FROM worker_trust WHERE worker_id = \(worker)")
-            let cell = try await session.value("""
-                SELECT COUNT(*) FROM recording r JOIN member m ON m.id = r.worker_id
-                WHERE r.campaign_id = \(campaign) AND r.sample_reason IS NOT NULL AND r.sample_reason <> 'none'
-                  AND m.profile ->> 'accent' IS NOT DISTINCT FROM \(profile.accent)
-                  AND m.profile ->> 'region' IS NOT DISTINCT FROM \(profile.region)
-                """, as: Int.self) ?? 0
-            let decision = policy.decide(.init(recordingID: recordingID, asrWER: wer, workerAcceptedBefore: before,
-                                               workerVerified: try trust?["verified"].decode(Int.self) ?? 0,
-                                               workerWrong: try trust?["wrong"].decode(Int.self) ?? 0, cellVerified: cell))
-            try await session.execute("""
-                UPDATE recording SET asr_wer = \(wer), sample_probability = \(decision.probability),
-                    sample_reason = \(decision.reason?.rawValue ?? "none") WHERE id = \(recordingID)
-                """)
-            guard decision.selected else { return [] }
-            var kinds: [TaskKind] = [decision.reason == .asrDisagreement ? .disagreement : .sample]
-            if SamplingPolicy.uniform(recordingID + "/double", seed: policy.seed) < doubleReviewRate { kinds.append(.double) }
-            for kind in kinds { try await Self.insertTask(session, recordingID: recordingID, kind: kind, now: now) }
-            return kinds
+            return try await Self.sample(session, row, wer: wer, policy: policy, doubleReviewRate: doubleReviewRate, now: now)
         }
+    }
+
+    public func sampleWithoutTranscript(acceptedBefore: Date, policy: @escaping @Sendable (String) -> SamplingPolicy,
+                                        doubleReviewRate: Double, now: Date, limit: Int) async throws -> Int {
+        try await withTransaction { session in
+            // Lease-skip-locked: a take another replica is deciding, or a transcript is being
+            // saved for, is passed over; the lock is held until the decision commits, and
+            // `saveTranscript` then finds it taken.
+            let rows = try await session.rows("""
+                SELECT r.*, m.profile AS worker_profile FROM recording r JOIN member m ON m.id = r.worker_id
+                WHERE r.status = 'accepted' AND r.sample_probability IS NULL AND r.outcome IS NULL AND r.created_at <= \(acceptedBefore)
+                  AND NOT EXISTS (SELECT 1 FROM transcript x WHERE x.recording_id = r.id)
+                ORDER BY r.created_at, r.id LIMIT \(limit)
+                FOR UPDATE OF r SKIP LOCKED
+                """)
+            for row in rows {
+                _ = try await Self.sample(session, row, wer: nil, policy: policy(try row["campaign_id"].decode(String.self)),
+                                          doubleReviewRate: doubleReviewRate, now: now)
+            }
+            return rows.count
+        }
+    }
+
+    public func takesSampledWithoutASR(campaignID: String) async throws -> Int {
+        try await read { session in
+            try await session.value("""
+                SELECT COUNT(*) FROM recording
+                WHERE campaign_id = \(campaignID) AND status = 'accepted' AND sample_probability IS NOT NULL AND asr_wer IS NULL
+                """, as: Int.self) ?? 0
+        }
+    }
+
+    /// The sampling decision for the accepted, undecided take in `row` (locked, joined with its
+    /// worker's profile as `worker_profile`), recorded with its tasks; `wer` is nil when no ASR spoke.
+    static func sample(_ session: PostgresSession, _ row: PostgresRandomAccessRow, wer: Double?, policy: SamplingPolicy,
+                       doubleReviewRate: Double, now: Date) async throws -> [TaskKind] {
+        let recordingID = try row["id"].decode(String.self)
+        let worker = try row["worker_id"].decode(String.self)
+        let campaign = try row["campaign_id"].decode(String.self)
+        let profile = try row.json("worker_profile", as: WorkerProfile.self)
+        let before = try await session.value("""
+            SELECT COUNT(*) FROM recording WHERE worker_id = \(worker) AND status = 'accepted' AND created_at < \(try row["created_at"].decode(Date.self))
+            """, as: Int.self) ?? 0
+        let trust = try await session.row("SELECT verified, wrong FROM worker_trust WHERE worker_id = \(worker)")
+        let cell = try await session.value("""
+            SELECT COUNT(*) FROM recording r JOIN member m ON m.id = r.worker_id
+            WHERE r.campaign_id = \(campaign) AND r.sample_reason IS NOT NULL AND r.sample_reason <> 'none'
+              AND m.profile ->> 'accent' IS NOT DISTINCT FROM \(profile.accent)
+              AND m.profile ->> 'region' IS NOT DISTINCT FROM \(profile.region)
+            """, as: Int.self) ?? 0
+        let decision = policy.decide(.init(recordingID: recordingID, asrWER: wer, workerAcceptedBefore: before,
+                                           workerVerified: try trust?["verified"].decode(Int.self) ?? 0,
+                                           workerWrong: try trust?["wrong"].decode(Int.self) ?? 0, cellVerified: cell))
+        try await session.execute("""
+            UPDATE recording SET asr_wer = \(wer), sample_probability = \(decision.probability),
+                sample_reason = \(decision.reason?.rawValue ?? "none") WHERE id = \(recordingID)
+            """)
+        guard decision.selected else { return [] }
+        var kinds: [TaskKind] = [decision.reason == .asrDisagreement ? .disagreement : .sample]
+        if SamplingPolicy.uniform(recordingID + "/double", seed: policy.seed) < doubleReviewRate { kinds.append(.double) }
+        for kind in kinds { try await Self.insertTask(session, recordingID: recordingID, kind: kind, now: now) }
+        return kinds
     }
 
     static func insertTask(_ session: PostgresSession, recordingID: String, kind: TaskKind, now: Date) async throws {
@@ -188,6 +226,10 @@ extension PostgresStore {
                     """)
                 try await Self.lockTallies(session, campaignID: campaignID, cells: cells)
                 try await Self.adjustCounted(session, campaignID: campaignID, cells: cells, workerID: workerID, seconds: seconds, by: 1)
+                // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
+                try await session.execute("""
+                    UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = \(try recording["prompt_id"].decode(Int64.self))
+                    """)
                 try await session.execute("""
                     INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
                     VALUES (\(workerID), \(campaignID), \(recordingID), \(spec.pieceRateCents), 'appeal_upheld', \(now))

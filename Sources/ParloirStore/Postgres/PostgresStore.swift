@@ -252,8 +252,10 @@ public final class PostgresStore: ParloirStore {
         let id = member.id
         return try await read(snapshot: true) { session in
             var takes: [String: Int] = ["accept": 0, "reject": 0]
-            for row in try await session.rows("SELECT verdict, COUNT(*) AS n FROM recording WHERE worker_id = \(id) GROUP BY verdict") {
-                takes[try row["verdict"].decode(String.self)] = try row["n"].decode(Int.self)
+            // By standing, not by the DSP core's verdict: a rejection an appeal upheld is an
+            // accepted, paid take, and counts as one here as in the ledger.
+            for row in try await session.rows("SELECT status, COUNT(*) AS n FROM recording WHERE worker_id = \(id) GROUP BY status") {
+                takes[MemberSummary.verdictKey(status: try row["status"].decode(String.self))] = try row["n"].decode(Int.self)
             }
             let earnings = try await session.value("SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE worker_id = \(id)", as: Int.self) ?? 0
             return MemberSummary(member: member, takesByVerdict: takes, earningsCents: earnings)

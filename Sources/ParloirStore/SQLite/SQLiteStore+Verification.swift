@@ -20,28 +20,62 @@ extension SQLiteStore {
                     wer = excluded.wer, created_at = excluded.created_at
                 """, arguments: [recordingID, engine, text, confidence, wer, now.timeIntervalSince1970])
             guard row["status"] as String == RecordingStatus.accepted.rawValue, (row["sample_probability"] as Double?) == nil else { return [] }
-            let worker: String = row["worker_id"]
-            let campaign: String = row["campaign_id"]
-            let profile = try Self.decoder.decode(WorkerProfile.self, from: Data((row["worker_profile"] as String).utf8))
-            let before = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM recording WHERE worker_id = ? AND status = 'accepted' AND created_at < ?
-                """), arguments: [worker, row["created_at"] as Double]) ?? 0
-            let trust = try Row.fetchOne(db.cachedStatement(sql: "SELECT verified, wrong FROM worker_trust WHERE worker_id = ?"), arguments: [worker])
-            let cell = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT COUNT(*) FROM recording r JOIN member m ON m.id = r.worker_id
-                WHERE r.campaign_id = ? AND r.sample_reason IS NOT NULL AND r.sample_reason != 'none'
-                  AND json_extract(m.profile, '$.accent') IS ? AND json_extract(m.profile, '$.region') IS ?
-                """), arguments: [campaign, profile.accent, profile.region]) ?? 0
-            let decision = policy.decide(.init(recordingID: recordingID, asrWER: wer, workerAcceptedBefore: before,
-                                               workerVerified: trust?["verified"] ?? 0, workerWrong: trust?["wrong"] ?? 0, cellVerified: cell))
-            try db.execute(sql: "UPDATE recording SET asr_wer = ?, sample_probability = ?, sample_reason = ? WHERE id = ?",
-                           arguments: [wer, decision.probability, decision.reason?.rawValue ?? "none", recordingID])
-            guard decision.selected else { return [] }
-            var kinds: [TaskKind] = [decision.reason == .asrDisagreement ? .disagreement : .sample]
-            if SamplingPolicy.uniform(recordingID + "/double", seed: policy.seed) < doubleReviewRate { kinds.append(.double) }
-            for kind in kinds { try Self.insertTask(db, recordingID: recordingID, kind: kind, now: now) }
-            return kinds
+            return try Self.sample(db, row, wer: wer, policy: policy, doubleReviewRate: doubleReviewRate, now: now)
         }
+    }
+
+    public func sampleWithoutTranscript(acceptedBefore: Date, policy: @escaping @Sendable (String) -> SamplingPolicy,
+                                        doubleReviewRate: Double, now: Date, limit: Int) async throws -> Int {
+        // One writer at a time: the conditions are checked and the decisions taken in the same
+        // write transaction, so a replica sharing the file finds them taken.
+        try await write { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT r.*, m.profile AS worker_profile FROM recording r JOIN member m ON m.id = r.worker_id
+                WHERE r.status = 'accepted' AND r.sample_probability IS NULL AND r.outcome IS NULL AND r.created_at <= ?
+                  AND NOT EXISTS (SELECT 1 FROM transcript x WHERE x.recording_id = r.id)
+                ORDER BY r.created_at, r.id LIMIT ?
+                """), arguments: [acceptedBefore.timeIntervalSince1970, limit])
+            for row in rows {
+                _ = try Self.sample(db, row, wer: nil, policy: policy(row["campaign_id"]), doubleReviewRate: doubleReviewRate, now: now)
+            }
+            return rows.count
+        }
+    }
+
+    public func takesSampledWithoutASR(campaignID: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT COUNT(*) FROM recording
+                WHERE campaign_id = ? AND status = 'accepted' AND sample_probability IS NOT NULL AND asr_wer IS NULL
+                """), arguments: [campaignID]) ?? 0
+        }
+    }
+
+    /// The sampling decision for the accepted, undecided take in `row` (joined with its worker's
+    /// profile as `worker_profile`), recorded with its tasks; `wer` is nil when no ASR spoke.
+    static func sample(_ db: Database, _ row: Row, wer: Double?, policy: SamplingPolicy, doubleReviewRate: Double, now: Date) throws -> [TaskKind] {
+        let recordingID: String = row["id"]
+        let worker: String = row["worker_id"]
+        let campaign: String = row["campaign_id"]
+        let profile = try Self.decoder.decode(WorkerProfile.self, from: Data((row["worker_profile"] as String).utf8))
+        let before = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM recording WHERE worker_id = ? AND status = 'accepted' AND created_at < ?
+            """), arguments: [worker, row["created_at"] as Double]) ?? 0
+        let trust = try Row.fetchOne(db.cachedStatement(sql: "SELECT verified, wrong FROM worker_trust WHERE worker_id = ?"), arguments: [worker])
+        let cell = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM recording r JOIN member m ON m.id = r.worker_id
+            WHERE r.campaign_id = ? AND r.sample_reason IS NOT NULL AND r.sample_reason != 'none'
+              AND json_extract(m.profile, '$.accent') IS ? AND json_extract(m.profile, '$.region') IS ?
+            """), arguments: [campaign, profile.accent, profile.region]) ?? 0
+        let decision = policy.decide(.init(recordingID: recordingID, asrWER: wer, workerAcceptedBefore: before,
+                                           workerVerified: trust?["verified"] ?? 0, workerWrong: trust?["wrong"] ?? 0, cellVerified: cell))
+        try db.execute(sql: "UPDATE recording SET asr_wer = ?, sample_probability = ?, sample_reason = ? WHERE id = ?",
+                       arguments: [wer, decision.probability, decision.reason?.rawValue ?? "none", recordingID])
+        guard decision.selected else { return [] }
+        var kinds: [TaskKind] = [decision.reason == .asrDisagreement ? .disagreement : .sample]
+        if SamplingPolicy.uniform(recordingID + "/double", seed: policy.seed) < doubleReviewRate { kinds.append(.double) }
+        for kind in kinds { try Self.insertTask(db, recordingID: recordingID, kind: kind, now: now) }
+        return kinds
     }
 
     static func insertTask(_ db: Database, recordingID: String, kind: TaskKind, now: Date) throws {
@@ -159,6 +193,9 @@ extension SQLiteStore {
                                arguments: [transcript, recordingID])
                 try Self.adjustCounted(db, campaignID: recording["campaign_id"], cells: Self.decodeCells(recording["cells"]),
                                        workerID: recording["worker_id"], seconds: recording["duration_s"] ?? 0, by: 1)
+                // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
+                try db.execute(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?",
+                               arguments: [recording["prompt_id"] as Int64])
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
                     VALUES (?, ?, ?, ?, 'appeal_upheld', ?)

@@ -386,9 +386,11 @@ public final class SQLiteStore: ParloirStore {
     public func summary(of member: Member) async throws -> MemberSummary {
         try await pool.read { db in
             var takes: [String: Int] = ["accept": 0, "reject": 0]
-            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT verdict, COUNT(*) AS n FROM recording WHERE worker_id = ? GROUP BY verdict"),
+            // By standing, not by the DSP core's verdict: a rejection an appeal upheld is an
+            // accepted, paid take, and counts as one here as in the ledger.
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT status, COUNT(*) AS n FROM recording WHERE worker_id = ? GROUP BY status"),
                                         arguments: [member.id]) {
-                takes[row["verdict"]] = row["n"]
+                takes[MemberSummary.verdictKey(status: row["status"])] = row["n"]
             }
             let earnings = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(amount_cents), 0) FROM ledger WHERE worker_id = ?"),
                                             arguments: [member.id]) ?? 0

@@ -24,6 +24,25 @@ export const messages = Object.freeze({
     gold: "Vérification par échantillon",
   }),
 
+  appealNoComment: "(le participant n'a rien écrit)",
+  appealNoReason: "(aucun motif enregistré)",
+  /** Names of the DSP core's metrics, as the appeal's evidence lists them. */
+  metrics: Object.freeze({
+    duration_s: ["Durée", "s"],
+    peak_dbfs: ["Crête", "dBFS"],
+    rms_dbfs: ["Niveau moyen", "dBFS"],
+    speech_level_dbfs: ["Niveau de la parole", "dBFS"],
+    clipped_fraction: ["Part d'échantillons saturés", ""],
+    clipped_runs: ["Saturations", ""],
+    speech_s: ["Parole", "s"],
+    leading_silence_s: ["Silence au début", "s"],
+    trailing_silence_s: ["Silence à la fin", "s"],
+    snr_db: ["Rapport signal sur bruit", "dB"],
+    bandwidth_hz: ["Bande passante", "Hz"],
+    hum_db: ["Ronflement secteur", "dB"],
+    speaking_rate_sps: ["Débit", "syllabes/s"],
+  }),
+
   noASR: "Pas de transcription automatique : comparez l'audio à la phrase demandée.",
   diffLabel: "Différences entre la phrase demandée et la transcription automatique",
   removed: "mot de la phrase absent de la transcription : ",

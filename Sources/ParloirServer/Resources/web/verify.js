@@ -26,6 +26,10 @@ const ui = {
   title: document.getElementById("task-title"),
   lease: $("lease"),
   kind: $("kind"),
+  appeal: $("appeal-evidence"),
+  appealReasons: $("appeal-reasons"),
+  appealMetrics: $("appeal-metrics"),
+  appealComment: $("appeal-comment"),
   play: $("play"),
   waveform: $("waveform"),
   time: $("time"),
@@ -256,6 +260,7 @@ function showTask(task, serverNow) {
   setBusy(false);
   show("task");
   ui.kind.textContent = messages.kinds[task.kind] ?? "";
+  showAppealEvidence(task.appeal);
   ui.prompt.textContent = task.prompt_text;
   renderDiff(ui.diff, task.words, messages);
   ui.diffLegend.hidden = !Array.isArray(task.words);
@@ -274,6 +279,50 @@ function showTask(task, serverNow) {
   ui.title.focus();
   // As the terminal client does: the take plays at once (the claim was a click or a key).
   ui.audio.play().catch(() => {});
+}
+
+/**
+ * For an appeal, what the automatic rejection found (each reason's message and the hint the
+ * worker read, the measured figures) and the worker's comment, so that the take is judged on
+ * them; hidden for every other task.
+ */
+function showAppealEvidence(appeal) {
+  ui.appeal.hidden = !appeal;
+  ui.appealReasons.replaceChildren();
+  ui.appealMetrics.replaceChildren();
+  ui.appealComment.textContent = "";
+  if (!appeal) return;
+  for (const reason of appeal.reasons ?? []) {
+    const item = document.createElement("li");
+    item.dataset.code = reason.code;
+    const code = document.createElement("strong");
+    code.textContent = reason.code;
+    const hint = document.createElement("span");
+    hint.lang = "fr";
+    hint.textContent = reason.hint_fr;
+    const message = document.createElement("span");
+    message.className = "appeal-message";
+    message.lang = "en";
+    message.textContent = reason.message;
+    item.append(code, " — ", hint, " ", message);
+    ui.appealReasons.append(item);
+  }
+  if (!appeal.reasons?.length) {
+    const item = document.createElement("li");
+    item.textContent = messages.appealNoReason;
+    ui.appealReasons.append(item);
+  }
+  for (const [name, [label, unit]] of Object.entries(messages.metrics)) {
+    const value = appeal.metrics?.[name];
+    if (typeof value !== "number") continue;
+    const term = document.createElement("dt");
+    term.textContent = label;
+    const detail = document.createElement("dd");
+    detail.dataset.metric = name;
+    detail.textContent = `${value.toLocaleString("fr-FR", { maximumSignificantDigits: 4 })}${unit ? ` ${unit}` : ""}`;
+    ui.appealMetrics.append(term, detail);
+  }
+  ui.appealComment.textContent = appeal.comment || messages.appealNoComment;
 }
 
 async function loadPeaks(task, attempt = 0) {
