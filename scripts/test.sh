@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Parloir's test command: installs what the tests use (libsndfile, FFTW, sox, tmux for the terminal
 # clients, PostgreSQL, a Python virtualenv for SeaweedFS, Chromium and chromedriver for the browser
-# tests), starts a throwaway PostgreSQL server and a SeaweedFS S3 server on loopback, runs every test
-# against them, and stops them.
+# tests, lhotse in .venv-lhotse for the export tests), starts a throwaway PostgreSQL server and a
+# SeaweedFS S3 server on loopback, runs every test against them, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/system-packages.sh
 source scripts/lib/postgres.sh
 source scripts/lib/seaweedfs.sh
 source scripts/lib/chromium.sh
+source scripts/lib/lhotse.sh
 ensure_swift
 ensure_packages pkg-config libsndfile1-dev libfftw3-dev zlib1g-dev sox tmux python3 python3-venv postgresql curl
 
@@ -23,6 +24,7 @@ trap cleanup EXIT
 start_postgres "$servers/postgres"
 start_seaweedfs "$servers/s3"
 ensure_chromium
+ensure_lhotse .venv-lhotse
 
 swift build --build-tests
 scripts/schemathesis.sh

@@ -112,7 +112,12 @@ public struct DatasetExporter {
         // One pseudonym per worker, hashed once.
         var names: [String: (speaker: String, clientId: String)] = [:]
         for item in bundle.items where names[item.workerId] == nil { names[item.workerId] = Self.pseudonym(campaign: campaign, worker: item.workerId) }
-        let splits = options.plan.assign(delivered) { names[$0.workerId]!.speaker }
+        let splits: [String: Split]
+        do {
+            splits = try options.plan.assign(delivered) { names[$0.workerId]!.speaker }
+        } catch {
+            throw ExportError(error.description, badRequest: true)
+        }
         var chosen = delivered.filter { splits[$0.recordingId] != nil || options.format == .commonvoice } + extra
         chosen.sort { $0.recordingId < $1.recordingId }
         let total = chosen.count
@@ -171,8 +176,8 @@ public struct DatasetExporter {
         let stem = format == .commonvoice ? "parloir_fr_\(item.recordingId)" : "\(speaker)-\(item.recordingId)"
         let relative = "\(format.audioFolder)/\(stem).\(convert ? "wav" : originalExtension)"
         let destination = staging + "/" + relative
-        var frames = Int((item.durationS * Double(item.sampleRate)).rounded())
-        var rate = item.sampleRate
+        let frames: Int
+        let rate: Int
         if convert {
             let original = destination + ".original"
             try await provider.place(item, at: original)
@@ -186,6 +191,14 @@ public struct DatasetExporter {
             rate = target
         } else {
             try await provider.place(item, at: destination)
+            // The stored duration is rounded to 0.1 ms (several samples at 48 kHz): the header's
+            // frame count is what a reader of the clip finds, and what Lhotse's num_samples must say.
+            do {
+                let header = try AudioHeader.read(.file(destination))
+                (frames, rate) = (header.frames, header.sampleRate)
+            } catch {
+                throw ExportError("cannot read the header of \(item.recordingId): \(error.message)")
+            }
         }
         return ExportedClip(item: item, speaker: speaker, clientId: clientId, split: split, relativePath: relative,
                             absolutePath: output + "/" + relative, sampleRate: rate, frames: frames)

@@ -193,14 +193,15 @@ public struct DashboardView {
         }
         let totals = report.totals
         let rate = totals.takes > 0 ? Double(totals.accepted) / Double(totals.takes) * 100 : 0
-        // Most important first: what a small panel cannot show is the last line.
-        let lines = [
-            "takes \(totals.takes) · accepted \(fixed(rate, 1)) % · \(fixed(totals.acceptedHours, 2)) h",
-            "speakers \(totals.speakers) · workers \(totals.workers) · paid \(Euros.text(totals.paidCents))",
-            "now \(report.uploadsPerMinute.last ?? 0)/min · peak \(report.uploadsPerMinute.max() ?? 0)/min · hour \(report.uploadsPerMinute.reduce(0, +))",
+        let perMinute = report.uploadsPerMinute
+        // Most important first: what a small panel cannot show is the last line, or a line's last part.
+        let lines: [[FigureLayout.Part]] = [
+            [{ "takes \($0.count(totals.takes))" }, { _ in "accepted \(fixed(rate, 1)) %" }, { "\($0.number(totals.acceptedHours, 2)) h" }],
+            [{ "speakers \($0.count(totals.speakers))" }, { "workers \($0.count(totals.workers))" }, { "paid \($0.euros(totals.paidCents))" }],
+            [{ "now \($0.count(perMinute.last ?? 0))/min" }, { "peak \($0.count(perMinute.max() ?? 0))/min" }, { "hour \($0.count(perMinute.reduce(0, +)))" }],
         ]
         for (index, line) in lines.prefix(area.height - rows).enumerated() {
-            canvas.write(line, x: area.x, y: area.y + rows + index, limit: area.width)
+            canvas.write(FigureLayout.fit(line, width: area.width), x: area.x, y: area.y + rows + index, limit: area.width)
         }
     }
 
@@ -209,7 +210,9 @@ public struct DashboardView {
         rows += report.rejections.map { ("  \($0.code)", $0.takes, .red) }
         let peak = max(rows.map(\.1).max() ?? 1, 1)
         let label = min(18, max(10, rows.map(\.0.count).max() ?? 10))
-        let count = String(peak).count
+        // Whole counts while they leave the bars some room.
+        let style: FigureStyle = label + String(peak).count + 6 <= area.width ? .whole : .short
+        let count = rows.map { style.count($0.1).count }.max() ?? 1
         let barWidth = max(1, area.width - label - count - 2)
         for (index, row) in rows.prefix(area.height).enumerated() {
             let y = area.y + index
@@ -219,7 +222,7 @@ public struct DashboardView {
             }
             canvas.write(row.0, x: area.x, y: y, limit: label)
             canvas.write(Self.bar(Double(row.1) / Double(peak), width: barWidth), x: area.x + label + 1, y: y, ink: row.2)
-            canvas.write(Self.pad(String(row.1), count), x: area.x + area.width - count, y: y)
+            canvas.write(Self.pad(style.count(row.1), count), x: area.x + area.width - count, y: y)
         }
     }
 
@@ -240,7 +243,9 @@ public struct DashboardView {
             }
         }
         let tallest = bins.map(\.takes).max() ?? 0
-        canvas.write("max \(tallest)", x: area.x + area.width - "max \(tallest)".count, y: area.y, ink: .dim)
+        // Over the bars' top row: a third of the panel at most.
+        let note = FigureLayout.first(["max \(tallest)", "max " + FigureStyle.short.count(tallest)], width: max(8, area.width / 3)) ?? ""
+        canvas.write(note, x: area.x + area.width - note.count, y: area.y, ink: .dim)
     }
 
     /// A vertical bar `rows` high for `value` of `peak`, in eighths of a row; any non-zero
@@ -279,7 +284,7 @@ public struct DashboardView {
             let peak = fill.cells.map { max($0.actual + $0.inFlight, $0.max ?? $0.target ?? 0) }.max() ?? 1
             for cell in fill.cells {
                 guard y < area.y + area.height else { break }
-                let figures = Self.figures(cell, unit: fill.unit)
+                let figures = Self.figures(cell, unit: fill.unit, width: area.width - label - 2 - Self.shortestQuotaBar)
                 let barWidth = max(1, area.width - label - figures.count - 2)
                 canvas.write(cell.value, x: area.x, y: y, limit: label)
                 let scale = max(peak, 1e-9)
@@ -299,38 +304,69 @@ public struct DashboardView {
         if start > 0 { canvas.write("↑", x: area.x + area.width - 1, y: area.y - 1, ink: .dim) }
     }
 
-    /// `12+3/30`: accepted, in flight, target (or ceiling).
-    static func figures(_ cell: CampaignReport.CellFill, unit: QuotaUnit) -> String {
+    /// Columns a quota bar keeps before its figures give up detail.
+    static let shortestQuotaBar = 4
+
+    /// `12+3/30 under`: accepted, in flight, target (or ceiling), state; within `width`, the
+    /// figures abbreviated, then the state (its colour stays), the in-flight count and the
+    /// goal (its mark on the bar stays) dropped.
+    static func figures(_ cell: CampaignReport.CellFill, unit: QuotaUnit, width: Int) -> String {
         let digits = unit == .hours ? 2 : 0
-        var text = fixed(cell.actual, digits)
-        if cell.inFlight > 0 { text += "+" + fixed(cell.inFlight, digits) }
-        if let goal = cell.target ?? cell.max { text += "/" + fixed(goal, digits) }
-        if let state = cell.state { text += " " + state.rawValue }
-        return text
+        var candidates: [String] = []
+        for (inFlight, goal, state) in [(true, true, true), (true, true, false), (false, true, false), (false, false, false)] {
+            for style in [FigureStyle.whole, .short] {
+                var text = style.number(cell.actual, digits)
+                if inFlight, cell.inFlight > 0 { text += "+" + style.number(cell.inFlight, digits) }
+                if goal, let mark = cell.target ?? cell.max { text += "/" + style.number(mark, digits) }
+                if state, let state = cell.state { text += " " + state.rawValue }
+                candidates.append(text)
+            }
+        }
+        return FigureLayout.first(candidates, width: width) ?? candidates.last!
     }
 
     func verification(_ report: CampaignReport, _ canvas: inout Canvas, _ area: Area) {
         let v = report.verification
-        let kinds = TaskKind.allCases.compactMap { kind in v.backlog[kind.rawValue].map { "\(kind.rawValue) \($0)" } }
-        var lines: [(String, Canvas.Ink)] = [("backlog \(v.backlogTotal)" + (kinds.isEmpty ? "" : " (" + kinds.joined(separator: " · ") + ")"), v.backlogTotal > 0 ? .yellow : .plain)]
+        let kinds: [FigureLayout.Part] = TaskKind.allCases.compactMap { kind in v.backlog[kind.rawValue].map { count in { "\(kind.rawValue) \($0.count(count))" } } }
+        // Each line's parts, most important first; a line too long for the panel loses its last parts.
+        var lines: [(parts: [FigureLayout.Part], separator: String, ink: Canvas.Ink)] = [
+            ([{ "backlog \($0.count(v.backlogTotal))" }] + kinds, " · ", v.backlogTotal > 0 ? .yellow : .plain),
+        ]
         if let rate = v.errorRate, let low = v.intervalLow, let high = v.intervalHigh {
-            lines.append(("error rate \(fixed(rate * 100, 1)) % [\(fixed(low * 100, 1))–\(fixed(high * 100, 1))] 95 %", .bold))
+            lines.append(([{ _ in "error rate \(fixed(rate * 100, 1)) %" }, { _ in "[\(fixed(low * 100, 1))–\(fixed(high * 100, 1))] 95 %" }], " ", .bold))
         } else {
-            lines.append(("error rate: not enough verified takes yet", .dim))
+            lines.append(([{ _ in "error rate: not enough verified takes yet" }], " ", .dim))
         }
-        lines.append(("verified \(v.verified) · double \(v.doubleReviews)" + (v.verdictAgreement.map { " · agree \(fixed($0 * 100, 0)) %" } ?? ""), .plain))
-        lines.append(("appeals pending \(v.pendingAppeals) · noise mismatches \(report.noise.mismatches)/\(report.noise.compared)",
-                      v.pendingAppeals > 0 ? .yellow : .plain))
-        lines.append(("speaker cap \(report.speakerCap.recordings) · at cap \(report.speakerCap.speakersAtCap) · largest \(report.speakerCap.largestSpeakerRecordings)", .plain))
-        if let wer = v.doubleReviewWer { lines.append(("WER between double reviews \(fixed(wer * 100, 1)) %", .plain)) }
+        lines.append(([{ "verified \($0.count(v.verified))" }, { "double \($0.count(v.doubleReviews))" }]
+                      + (v.verdictAgreement.map { agreement in [{ _ in "agree \(fixed(agreement * 100, 0)) %" }] } ?? []), " · ", .plain))
+        lines.append(([{ "appeals pending \($0.count(v.pendingAppeals))" },
+                       { "noise mismatches \($0.count(report.noise.mismatches))/\($0.count(report.noise.compared))" }],
+                      " · ", v.pendingAppeals > 0 ? .yellow : .plain))
+        lines.append(([{ "speaker cap \($0.count(report.speakerCap.recordings))" }, { "at cap \($0.count(report.speakerCap.speakersAtCap))" },
+                       { "largest \($0.count(report.speakerCap.largestSpeakerRecordings))" }], " · ", .plain))
+        if let wer = v.doubleReviewWer { lines.append(([{ _ in "WER between double reviews \(fixed(wer * 100, 1)) %" }], " ", .plain)) }
         for (index, line) in lines.prefix(area.height).enumerated() {
-            canvas.write(line.0, x: area.x, y: area.y + index, ink: line.1, limit: area.width)
+            canvas.write(FigureLayout.fit(line.parts, width: area.width, separator: line.separator), x: area.x, y: area.y + index, ink: line.ink,
+                         limit: area.width)
         }
     }
 
     func workers(_ report: CampaignReport, _ canvas: inout Canvas, _ area: Area) {
         guard area.height > 0 else { return }
-        let columns = "takes  rej%  err%   €/h"
+        // Columns right of the worker id, most important first: a narrow panel drops the last
+        // ones so that the id keeps `idRoom` columns.
+        let idRoom = 10
+        let all: [(title: String, width: Int, value: (CampaignReport.WorkerAggregate) -> String)] = [
+            ("takes", 5, { FigureLayout.first([String($0.takes), FigureStyle.short.count($0.takes)], width: 5) ?? FigureStyle.short.count($0.takes) }),
+            ("rej%", 5, { fixed($0.rejectionRate * 100, 0) }),
+            ("err%", 5, { $0.verifiedErrorRate.map { fixed($0 * 100, 0) } ?? "–" }),
+            ("€/h", 6, { worker in
+                worker.effectiveHourlyCents.map { FigureLayout.first([fixed($0 / 100, 2), FigureStyle.short.number($0 / 100, 2)], width: 6) ?? "" } ?? "–"
+            }),
+        ]
+        var shown = all
+        while shown.count > 1, shown.map({ $0.width + 1 }).reduce(0, +) + idRoom > area.width { shown.removeLast() }
+        let columns = shown.map { Self.pad($0.title, $0.width) }.joined(separator: " ")
         canvas.write("worker", x: area.x, y: area.y, ink: .bold)
         canvas.write(columns, x: area.x + area.width - columns.count, y: area.y, ink: .bold)
         let ordered = report.workers.filter { !$0.flags.isEmpty } + report.workers.filter { $0.flags.isEmpty }
@@ -340,9 +376,7 @@ public struct DashboardView {
         for (row, worker) in ordered.dropFirst(start).prefix(visible).enumerated() {
             let y = area.y + 1 + row
             let standsOut = !worker.flags.isEmpty
-            let figures = Self.pad(String(worker.takes), 5) + " " + Self.pad(fixed(worker.rejectionRate * 100, 0), 5) + " "
-                + Self.pad(worker.verifiedErrorRate.map { fixed($0 * 100, 0) } ?? "–", 5) + " "
-                + Self.pad(worker.effectiveHourlyCents.map { fixed($0 / 100, 2) } ?? "–", 6)
+            let figures = shown.map { Self.pad($0.value(worker), $0.width) }.joined(separator: " ")
             canvas.write((standsOut ? "! " : "  ") + worker.workerId, x: area.x, y: y, ink: standsOut ? .red : .plain, limit: area.width - figures.count - 1)
             canvas.write(figures, x: area.x + area.width - figures.count, y: y, ink: standsOut ? .red : .plain)
         }

@@ -206,6 +206,65 @@ import Testing
         try await PostgresAdmin.dropDatabase(url: database)
     }
 
+    /// `PARLOIR_TEST_LHOTSE_PYTHON`: a Python with lhotse (the test command's `.venv-lhotse`).
+    static let lhotsePython = ProcessInfo.processInfo.environment["PARLOIR_TEST_LHOTSE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// The Lhotse, Kaldi and Common Voice exports load with the real lhotse: its manifests, its
+    /// Kaldi import and its own Common Voice recipe (`prepare_commonvoice`), every clip decoded
+    /// to the length the manifest says.
+    @Test(.enabled(if: lhotsePython != nil, "needs the test command's lhotse (PARLOIR_TEST_LHOTSE_PYTHON)"))
+    func lhotseLoadsTheLhotseKaldiAndCommonVoiceExports() async throws {
+        let fixture = try await Fixture()
+        let root = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for format in ["lhotse", "kaldi", "commonvoice"] {
+            let result = try fixture.local(["--format", format, "--out", root + "/" + format, "--status", "accepted", "--sample-rate", "16000"])
+            #expect(result.status == 0, "\(format): \(result.error)")
+        }
+        let load = try AnalyzeCommandTests.runTool([try #require(Self.lhotsePython), AnalyzeCommandTests.root.appendingPathComponent("scripts/load_with_lhotse.py").path,
+                                                    root + "/lhotse", root + "/kaldi", "16000", root + "/commonvoice"])
+        #expect(load.status == 0, "\(load.output)\n\(load.error)")
+        #expect(load.output.contains("ok: \(fixture.accepted - fixture.invalidated) cuts loaded and decoded"), "\(load.output)")
+        for split in ["train", "dev", "test"] { #expect(load.output.contains("commonvoice \(split): "), "\(load.output)") }
+        #expect(fixture.service.stop() == 0)
+    }
+
+    /// Six speakers at 80/10/10 round to 5/1/0: the test split still gets one; two speakers
+    /// cannot fill three splits, and the export says so.
+    @Test func everySplitAskedForHasASpeakerOrTheExportIsRefused() async throws {
+        let fixture = try await Fixture()
+        let out = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // The fixture's twelve speakers at 98/1/1 would give 12/0/0 by rounding alone.
+        #expect(try fixture.local(["--format", "nemo", "--out", out, "--status", "accepted", "--splits", "98/1/1"]).status == 0)
+        let counts = try Self.check("nemo", out)["utterances"] as? [String: Int] ?? [:]
+        #expect((counts["dev"] ?? 0) > 0 && (counts["test"] ?? 0) > 0, "\(counts)")
+        try FileManager.default.removeItem(atPath: out)
+        #expect(fixture.service.stop() == 0)
+
+        // Two speakers, one accepted take each.
+        let small = try ServiceCommandTests.RunningService(campaign: try Fixture.campaignIgnoringSpeakingRate())
+        let admin = try String(contentsOfFile: small.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let seeder = TerminalSessionTests.Seeder(server: small.server, admin: admin)
+        let campaign = try await seeder.campaign()
+        for file in ["clean_fr-fr_0.wav", "clean_fr-be_2.wav"] {
+            let worker = try await seeder.member("worker", profile: ["accent": "belge", "gender": "female", "consent_at": "2026-01-01T00:00:00Z"])
+            let assignment = try await seeder.call("POST", "/v1/campaigns/\(campaign)/assignments", token: worker, headers: ["X-Noise-Condition": "quiet"])
+            let id = try #require(assignment.json["assignment_id"] as? String)
+            let audio = try Data(contentsOf: AnalyzeCommandTests.root.appendingPathComponent("corpora/samples/\(file)"))
+            let answer = try await seeder.call("PUT", "/v1/assignments/\(id)/recording", token: worker, body: audio, type: "audio/wav")
+            #expect(answer.json["verdict"] as? String == "accept")
+        }
+        let refused = try AnalyzeCommandTests.run(["export", "--campaign", "assistant-maison", "--format", "commonvoice", "--out", out,
+                                                   "--status", "accepted", "--data-dir", small.directory])
+        #expect(refused.status == 2 && refused.error.contains("2 speakers cannot fill 3 speaker-disjoint splits"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let trainAndDev = try AnalyzeCommandTests.run(["export", "--campaign", "assistant-maison", "--format", "commonvoice", "--out", out,
+                                                       "--status", "accepted", "--splits", "50/50/0", "--data-dir", small.directory])
+        #expect(trainAndDev.status == 0, "\(trainAndDev.error)")
+        #expect(small.stop() == 0)
+    }
+
     @Test func validatedExportsCarryTheVerifiedTranscripts() async throws {
         let fixture = try await Fixture()
         let out = Self.folder()

@@ -86,7 +86,8 @@ struct PrivacyTests {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("parloir-erased-export-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: out) }
             _ = try await DatasetExporter(bundle: bundle, audio: BlobStoreAudio(blobs: blobs),
-                                          options: ExportOptions(format: .commonvoice, status: .accepted, output: out)).run { _, _ in }
+                                          options: ExportOptions(format: .commonvoice, status: .accepted, plan: SplitPlan(shares: [1, 0, 0]),
+                                                                 output: out)).run { _, _ in }
             let pseudonym = DatasetExporter.pseudonym(campaign: campaign, worker: erased.id)
             var manifests = ""
             for file in try FileManager.default.subpathsOfDirectory(atPath: out) where !file.hasSuffix(".wav") && !file.hasSuffix(".mp3") {

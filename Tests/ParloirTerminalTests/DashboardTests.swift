@@ -38,6 +38,88 @@ import Testing
         try Self.expectSnapshot(lines, "dashboard-\(width)x\(height).txt")
     }
 
+    /// The fixture's campaign grown a thousandfold: 12 345 takes, 1 234 567 s accepted,
+    /// 1 234 567.89 € paid, quota cells and backlogs in the tens of thousands.
+    static func largeReport() throws -> CampaignReport {
+        var report = try report()
+        report.totals.takes = 12_345
+        report.totals.accepted = 7_500
+        report.totals.rejected = 4_845
+        report.totals.acceptedHours = 1_234_567 / 3600
+        report.totals.speakers = 1_234
+        report.totals.workers = 12_500
+        report.totals.paidCents = 123_456_789
+        report.uploadsPerMinute = report.uploadsPerMinute.map { $0 * 1_000 + 234 }
+        report.rejections = report.rejections.map { var reason = $0; reason.takes *= 1_000; return reason }
+        report.snrHistogram = report.snrHistogram.map { var bin = $0; bin.takes *= 100_000; return bin }
+        report.durationHistogram = report.durationHistogram.map { var bin = $0; bin.takes *= 1_000; return bin }
+        for quota in report.quotas.indices {
+            let scale = report.quotas[quota].unit == .hours ? 1_000.0 : 1_371.0
+            report.quotas[quota].cells = report.quotas[quota].cells.map { cell in
+                var cell = cell
+                cell.actual *= scale
+                cell.inFlight = cell.inFlight * scale + 1_234
+                cell.target = cell.target.map { $0 * scale }
+                cell.max = cell.max.map { $0 * scale }
+                return cell
+            }
+        }
+        report.verification.backlog = ["appeal": 1_234, "disagreement": 11_111, "double": 12_345, "sample": 99_999]
+        report.verification.backlogTotal = 124_689
+        report.verification.pendingAppeals = 1_234
+        report.verification.verified = 123_456
+        report.verification.doubleReviews = 12_345
+        report.noise.mismatches = 1_234
+        report.noise.compared = 123_456
+        report.speakerCap.recordings = 12_345
+        report.speakerCap.speakersAtCap = 1_234
+        report.speakerCap.largestSpeakerRecordings = 12_345
+        report.workers = report.workers.map { var worker = $0; worker.takes *= 13_717; worker.effectiveHourlyCents = worker.effectiveHourlyCents.map { $0 * 171 }; return worker }
+        return report
+    }
+
+    @Test func largeFiguresAreAbbreviatedOrDroppedNeverCutAt80x24() throws {
+        let view = DashboardView(report: try Self.largeReport(), state: Self.state, timeZone: TimeZone(identifier: "UTC")!)
+        let lines = view.render(width: 80, height: 24).lines(colored: false)
+        #expect(lines.allSatisfy { $0.count == 80 })
+        try Self.expectSnapshot(lines, "dashboard-80x24-large.txt")
+        let text = lines.joined(separator: "\n")
+        // Whole where a part can go instead, abbreviated where the room is short, never cut.
+        for figure in ["takes 12345 · accepted 60.8 %", "speakers 1234 · workers 12500", "backlog 124689 · appeal 1234 ", "verified 123456 · double 12345",
+                       "max 2700000", "12.3k+1.2k/473k under", "193k+2.6k/114k over", "123k    44     –   1.2k"] {
+            #expect(text.contains(figure), "\(figure)")
+        }
+    }
+
+    @Test func largeFiguresFitTheSmallestTerminal() throws {
+        let view = DashboardView(report: try Self.largeReport(), state: Self.state, timeZone: TimeZone(identifier: "UTC")!)
+        let lines = view.render(width: DashboardView.minimumSize.width, height: DashboardView.minimumSize.height).lines(colored: false)
+        try Self.expectSnapshot(lines, "dashboard-60x16-large.txt")
+    }
+
+    @Test func figuresAreAbbreviatedToThreeSignificantDigits() {
+        #expect(FigureStyle.abbreviate(12_345) == "12.3k")
+        #expect(FigureStyle.abbreviate(123_456) == "123k")
+        #expect(FigureStyle.abbreviate(1_234_567) == "1.2M")
+        #expect(FigureStyle.abbreviate(4_500_000) == "4.5M")
+        #expect(FigureStyle.abbreviate(999_950) == "1.0M")
+        #expect(FigureStyle.abbreviate(99_960) == "100k")
+        #expect(FigureStyle.abbreviate(-12_345) == "-12.3k")
+        #expect(FigureStyle.short.count(9_999) == "9999" && FigureStyle.whole.count(12_345) == "12345")
+        #expect(FigureStyle.short.number(342.94, 2) == "342.94" && FigureStyle.short.number(1_234.5, 2) == "1.2k")
+        #expect(FigureStyle.short.euros(123_456_789) == "1.2M €" && FigureStyle.short.euros(480) == "4.80 €")
+    }
+
+    @Test func aLineTooLongAbbreviatesThenDropsItsLastParts() {
+        let parts: [FigureLayout.Part] = [{ "takes \($0.count(12_345))" }, { "workers \($0.count(1_234_567))" }, { _ in "paid 4.80 €" }]
+        #expect(FigureLayout.fit(parts, width: 80) == "takes 12345 · workers 1234567 · paid 4.80 €")
+        #expect(FigureLayout.fit(parts, width: 40) == "takes 12.3k · workers 1.2M · paid 4.80 €")
+        #expect(FigureLayout.fit(parts, width: 36) == "takes 12345 · workers 1234567")
+        #expect(FigureLayout.fit(parts, width: 28) == "takes 12.3k · workers 1.2M")
+        #expect(FigureLayout.fit(parts, width: 11) == "takes 12345")
+        #expect(FigureLayout.fit(parts, width: 10) == "", "a line with no room for its first figure is left out, not cut")
+    }
+
     @Test func everyPanelShowsAtTheSmallestUsualTerminal() throws {
         let text = DashboardView(report: try Self.report(), state: Self.state).render(width: 80, height: 24).lines(colored: false).joined(separator: "\n")
         for title in ["Uploads per minute", "Verdicts", "SNR (dB)", "Duration (s)", "Quotas", "Verification", "Workers"] {

@@ -128,6 +128,11 @@ public enum Split: String, Sendable, Codable, CaseIterable {
 /// proportions (in speakers), and no speaker is in two splits. Prompt-disjoint exports then
 /// keep each prompt in the split holding most of its utterances and leave its other
 /// utterances out.
+///
+/// Every split asked for a non-zero share gets at least one speaker: a split that rounding
+/// leaves empty takes a speaker from the split holding most (an empty test split reads as no
+/// data in Lhotse, and Common Voice recipes refuse it). With fewer speakers than non-zero
+/// shares the plan is refused.
 public struct SplitPlan: Sendable, Equatable {
     /// Shares of train, dev and test (summing to 1).
     public var shares: [Double]
@@ -151,10 +156,15 @@ public struct SplitPlan: Sendable, Equatable {
     }
 
     /// The split of each item's recording id; items left out for prompt-disjointness are absent.
-    public func assign(_ items: [ExportItem], speaker: (ExportItem) -> String) -> [String: Split] {
+    /// Throws when a split asked for a non-zero share would be empty.
+    public func assign(_ items: [ExportItem], speaker: (ExportItem) -> String) throws(SplitPlanError) -> [String: Split] {
         var bySpeaker: [String: [ExportItem]] = [:]
         for item in items { bySpeaker[speaker(item), default: []].append(item) }
         var strata: [String: [String]] = [:]
+        let wanted = Split.allCases.indices.filter { shares[$0] > 0 }
+        if !bySpeaker.isEmpty, bySpeaker.count < wanted.count {
+            throw .tooFewSpeakers(speakers: bySpeaker.count, splits: wanted.map { Split.allCases[$0] })
+        }
         for (id, own) in bySpeaker {
             let first = own[0]
             strata["\(first.accent ?? "")|\(first.gender ?? "")", default: []].append(id)
@@ -166,12 +176,14 @@ public struct SplitPlan: Sendable, Equatable {
             (SamplingPolicy.uniform("stratum/" + $0, seed: seed), $0) < (SamplingPolicy.uniform("stratum/" + $1, seed: seed), $1)
         }
         var speakerSplit: [String: Split] = [:]
+        var inOrder: [String] = []
         var cumulative = 0
         var assigned = [0, 0, 0]
         for key in order {
             let members = strata[key]!.sorted {
                 (SamplingPolicy.uniform($0, seed: seed), $0) < (SamplingPolicy.uniform($1, seed: seed), $1)
             }
+            inOrder += members
             cumulative += members.count
             let raw = shares.map { $0 * Double(cumulative) }
             var counts = raw.map { Int($0.rounded(.down)) }
@@ -194,6 +206,16 @@ public struct SplitPlan: Sendable, Equatable {
                 assigned[index] += count
             }
         }
+        // Rounding to whole speakers can leave a small share with none (6 speakers at 80/10/10
+        // give 5/1/0): the split holding most gives its last drawn speaker. With at least as
+        // many speakers as non-zero shares, that split holds two or more, so it stays non-empty.
+        for index in wanted where assigned[index] == 0 && !inOrder.isEmpty {
+            let donor = assigned.indices.max { (assigned[$0], -$0) < (assigned[$1], -$1) }!
+            let moved = inOrder.last { speakerSplit[$0] == Split.allCases[donor] }!
+            speakerSplit[moved] = Split.allCases[index]
+            assigned[donor] -= 1
+            assigned[index] += 1
+        }
         var result: [String: Split] = [:]
         for item in items { result[item.recordingId] = speakerSplit[speaker(item)] }
         guard promptDisjoint else { return result }
@@ -209,5 +231,20 @@ public struct SplitPlan: Sendable, Equatable {
             if result[item.recordingId] != Split.allCases[keep] { result[item.recordingId] = nil }
         }
         return result
+    }
+}
+
+/// Why a split plan cannot be honoured, in a sentence.
+public enum SplitPlanError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Fewer speakers than splits asked for a non-zero share: speaker-disjoint splits cannot all have one.
+    case tooFewSpeakers(speakers: Int, splits: [Split])
+
+    public var description: String {
+        switch self {
+        case let .tooFewSpeakers(speakers, splits):
+            let names = splits.map(\.rawValue).joined(separator: ", ")
+            return "\(speakers) speaker\(speakers == 1 ? "" : "s") cannot fill \(splits.count) speaker-disjoint splits (\(names)); "
+                + "give a zero share to the splits you can do without (for example --splits \(speakers == 1 ? "100/0/0" : "90/10/0")) or collect more speakers"
+        }
     }
 }
