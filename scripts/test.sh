@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Parloir's test command: installs what the tests use (libsndfile, FFTW, sox, tmux for the terminal
 # clients, PostgreSQL, a Python virtualenv for SeaweedFS, Chromium and chromedriver for the browser
-# tests, lhotse in .venv-lhotse for the export tests), starts a throwaway PostgreSQL server and a
+# tests; lhotse in .venv-lhotse for the test that loads exports with it, only with
+# PARLOIR_TEST_LHOTSE=1, since lhotse pulls in torch with CUDA, about 4.6 GB), starts a throwaway PostgreSQL server and a
 # SeaweedFS S3 server on loopback, runs every test against them, and stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ trap cleanup EXIT
 start_postgres "$servers/postgres"
 start_seaweedfs "$servers/s3"
 ensure_chromium
-ensure_lhotse .venv-lhotse
+if [ "${PARLOIR_TEST_LHOTSE:-0}" = 1 ]; then ensure_lhotse .venv-lhotse; fi
 
 swift build --build-tests
 scripts/schemathesis.sh

@@ -212,7 +212,7 @@ import Testing
     /// The Lhotse, Kaldi and Common Voice exports load with the real lhotse: its manifests, its
     /// Kaldi import and its own Common Voice recipe (`prepare_commonvoice`), every clip decoded
     /// to the length the manifest says.
-    @Test(.enabled(if: lhotsePython != nil, "needs the test command's lhotse (PARLOIR_TEST_LHOTSE_PYTHON)"))
+    @Test(.enabled(if: lhotsePython != nil, "needs lhotse: PARLOIR_TEST_LHOTSE=1 scripts/test.sh installs it (4.6 GB with torch) and sets PARLOIR_TEST_LHOTSE_PYTHON"))
     func lhotseLoadsTheLhotseKaldiAndCommonVoiceExports() async throws {
         let fixture = try await Fixture()
         let root = Self.folder()
