@@ -181,6 +181,10 @@ struct VerificationLoopTests {
 
             let accepted = try await session.record("clean_fr-ch_3.wav", campaign: campaign, token: worker.token)
             let acceptedID = try #require(accepted["recording_id"] as? String)
+            // The upheld take finished its assignment: the next take is of another prompt, not
+            // the same one recorded and paid twice.
+            let promptOf = { (id: String) in try await session.request(.get, "/v1/recordings/\(id)", token: worker.token)["prompt_id"] as? Int }
+            #expect(try await promptOf(acceptedID) != promptOf(recording))
             let refused = try await session.json(.post, "/v1/recordings/\(acceptedID)/appeal", token: worker.token, [:])
             #expect(refused.status == 409 && refused.errorCode == "not_rejected")
             let after = try await session.request(.get, "/v1/me", token: worker.token)

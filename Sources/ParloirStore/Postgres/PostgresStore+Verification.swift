@@ -224,7 +224,18 @@ extension PostgresStore {
                 try await session.execute("""
                     UPDATE recording SET status = 'accepted', outcome = 'validated', final_transcript = \(transcript) WHERE id = \(recordingID)
                     """)
-                try await Self.lockTallies(session, campaignID: campaignID, cells: cells)
+                // The take is the accepted one of its assignment now: an assignment still open
+                // (takes were left) is finished, so the prompt is not recorded and paid twice.
+                // Its row is locked before the tallies, the order `saveTake` takes them in.
+                let assignmentID = try recording["assignment_id"].decode(String.self)
+                let open = try await session.row("SELECT cells, new_speaker FROM assignment WHERE id = \(assignmentID) AND state = 'open' FOR UPDATE")
+                let openCells = try open?.json("cells", as: [String].self) ?? []
+                try await Self.lockTallies(session, campaignID: campaignID, cells: cells + openCells)
+                if let open {
+                    try await session.execute("UPDATE assignment SET state = 'finished' WHERE id = \(assignmentID)")
+                    try await Self.adjustInFlight(session, campaignID: campaignID, cells: openCells,
+                                                  newSpeaker: try open["new_speaker"].decode(Bool.self), by: -1)
+                }
                 try await Self.adjustCounted(session, campaignID: campaignID, cells: cells, workerID: workerID, seconds: seconds, by: 1)
                 // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
                 try await session.execute("""

@@ -191,6 +191,14 @@ extension SQLiteStore {
                 let spec = try Self.decoder.decode(CampaignSpec.self, from: Data((recording["campaign_spec"] as String).utf8))
                 try db.execute(sql: "UPDATE recording SET status = 'accepted', outcome = 'validated', final_transcript = ? WHERE id = ?",
                                arguments: [transcript, recordingID])
+                // The take is the accepted one of its assignment now: an assignment still open
+                // (takes were left) is finished, so the prompt is not recorded and paid twice.
+                if let assignment = try Row.fetchOne(db, sql: "SELECT campaign_id, cells, new_speaker FROM assignment WHERE id = ? AND state = 'open'",
+                                                     arguments: [recording["assignment_id"] as String]) {
+                    try db.execute(sql: "UPDATE assignment SET state = 'finished' WHERE id = ?", arguments: [recording["assignment_id"] as String])
+                    try Self.adjustInFlight(db, campaignID: assignment["campaign_id"], cells: Self.decodeCells(assignment["cells"]),
+                                            newSpeaker: assignment["new_speaker"], by: -1)
+                }
                 try Self.adjustCounted(db, campaignID: recording["campaign_id"], cells: Self.decodeCells(recording["cells"]),
                                        workerID: recording["worker_id"], seconds: recording["duration_s"] ?? 0, by: 1)
                 // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
