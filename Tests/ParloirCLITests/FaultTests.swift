@@ -33,7 +33,10 @@ import Testing
     /// (`PARLOIR_TEST_FAULTS=1`).
     @Test(.enabled(if: TestServers.postgres != nil && TestServers.s3 != nil && TestServers.postgresRestart != nil
                    && ProcessInfo.processInfo.environment["PARLOIR_TEST_FAULTS"] == "1",
-                   "restarts the test PostgreSQL server: run alone with PARLOIR_TEST_FAULTS=1, as the test command does"))
+                   "restarts the test PostgreSQL server: run alone with PARLOIR_TEST_FAULTS=1, as the test command does"),
+          // A PostgreSQL server that does not come back fails the test in bounded time, rather
+          // than leaving the replica's uploads to retry until the test command's own limit.
+          .timeLimit(.minutes(8)))
     func aKilledReplicaAndAPostgreSQLRestartLoseNoAcknowledgedTake() async throws {
         let database = try await PostgresAdmin.createDatabase()
         let shared = ["--database", database, "--blobs", TestServers.freshBucketURL(), "--no-rate-limits"]
