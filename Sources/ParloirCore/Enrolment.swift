@@ -36,6 +36,11 @@ public struct Invite: Sendable, Equatable {
     /// A new invite code: 128 random bits, readable in a link.
     public static func makeCode() -> String { "inv_" + Identifiers.randomHex(bytes: 16) }
 
+    /// The path of the link that opens the invite in the recording app. The code rides in the
+    /// fragment: browsers never send it to a server, so it stays out of access logs, proxies'
+    /// logs and Referer headers.
+    public static func linkPath(code: String) -> String { "/#invite=\(code)" }
+
     /// Checks what an admin asks for; the error names the field.
     public static func validate(maxUses: Int?, expiresAt: Date?, participantParam: String?, now: Date) throws(ParloirError) {
         if let maxUses, !(1...1_000_000).contains(maxUses) {

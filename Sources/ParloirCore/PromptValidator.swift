@@ -155,9 +155,13 @@ public enum PromptValidator {
 }
 
 extension CampaignStore {
-    /// Checks prompt lines against the rules and the campaign's prompts, and stores those that pass.
-    public func importPrompts(_ candidates: [PromptCandidate], campaignID: String) async throws -> (imported: Int, rejected: [PromptRejection]) {
-        let (accepted, rejected) = PromptValidator.validate(candidates, existingKeys: try await promptKeys(campaignID: campaignID))
-        return (try await addPrompts(accepted, campaignID: campaignID), rejected)
+    /// Checks prompt lines against the rules and the campaign's prompts, and stores those that
+    /// pass; `total` is the campaign's prompt count afterwards, as this import saw it.
+    public func importPrompts(_ candidates: [PromptCandidate], campaignID: String) async throws
+        -> (imported: Int, rejected: [PromptRejection], total: Int) {
+        let existing = try await promptKeys(campaignID: campaignID)
+        let (accepted, rejected) = PromptValidator.validate(candidates, existingKeys: existing)
+        let imported = try await addPrompts(accepted, campaignID: campaignID)
+        return (imported, rejected, existing.count + imported)
     }
 }

@@ -155,8 +155,8 @@ struct CampaignRoutes {
         } else {
             throw ParloirError.unsupportedMediaType(type, accepted: ["text/plain", "application/json"])
         }
-        let (imported, rejected) = try await store.importPrompts(candidates, campaignID: campaignID)
-        let plan = QuotaPlan(spec: campaign.spec, promptCount: try await store.promptKeys(campaignID: campaignID).count)
+        let (imported, rejected, total) = try await store.importPrompts(candidates, campaignID: campaignID)
+        let plan = QuotaPlan(spec: campaign.spec, promptCount: total)
         return try JSONResponse.make(ImportBody(imported: imported, rejected: rejected, warnings: plan.speakerCapWarning.map { [$0] } ?? []))
     }
 

@@ -49,15 +49,11 @@ struct EnrolmentRoutes {
         let body = try await RequestBodies.json(CreateBody.self, request)
         let now = Date()
         try Invite.validate(maxUses: body.uses, expiresAt: body.expiresAt, participantParam: body.participantParam, now: now)
-        let code = Invite.makeCode()
-        let invite = Invite(id: Identifiers.make("inv"), campaignID: campaign.id, maxUses: body.uses, used: 0, expiresAt: body.expiresAt,
-                            participantParam: body.participantParam, createdAt: now)
-        try await store.createInvite(invite, codeHash: TokenHash.of(code))
+        let (invite, code) = try await Self.makeInvite(store: store, campaignID: campaign.id, maxUses: body.uses, expiresAt: body.expiresAt,
+                                                       participantParam: body.participantParam, now: now)
         return JSONResponse.make(.object([
             ("id", .string(invite.id)), ("campaign_id", .string(campaign.id)), ("code", .string(code)),
-            // The code rides in the fragment: browsers never send it to a server, so it stays out
-            // of access logs, proxies' logs and Referer headers.
-            ("path", .string("/#invite=\(code)")),
+            ("path", .string(Invite.linkPath(code: code))),
             ("uses", invite.maxUses.map { .int($0) } ?? .null), ("used", .int(0)),
             ("expires_at", invite.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
             ("participant_param", .string(invite.participantParam)),
@@ -67,10 +63,18 @@ struct EnrolmentRoutes {
     /// An invite without limits for a campaign the service just created from its spec: the
     /// path of its link, printed once at start so that the first visit has a way in.
     static func firstInvite(store: any ParloirStore, campaign: Campaign) async throws -> String {
+        let (_, code) = try await makeInvite(store: store, campaignID: campaign.id, maxUses: nil, expiresAt: nil, participantParam: nil, now: Date())
+        return Invite.linkPath(code: code)
+    }
+
+    /// Stores a new invite under the hash of a new code; the invite and its code (shown once).
+    static func makeInvite(store: any ParloirStore, campaignID: String, maxUses: Int?, expiresAt: Date?, participantParam: String?,
+                           now: Date) async throws -> (Invite, String) {
         let code = Invite.makeCode()
-        try await store.createInvite(Invite(id: Identifiers.make("inv"), campaignID: campaign.id, maxUses: nil, used: 0, expiresAt: nil,
-                                            participantParam: nil, createdAt: Date()), codeHash: TokenHash.of(code))
-        return "/#invite=\(code)"
+        let invite = Invite(id: Identifiers.make("inv"), campaignID: campaignID, maxUses: maxUses, used: 0, expiresAt: expiresAt,
+                            participantParam: participantParam, createdAt: now)
+        try await store.createInvite(invite, codeHash: TokenHash.of(code))
+        return (invite, code)
     }
 
     /// The invite, or why it cannot be used.
