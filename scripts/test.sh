@@ -27,6 +27,10 @@ start_seaweedfs "$servers/s3"
 ensure_chromium
 if [ "${PARLOIR_TEST_LHOTSE:-0}" = 1 ]; then ensure_lhotse .venv-lhotse; fi
 
+# A test process that traps prints the crashed thread alone, not every thread's stack and the
+# registers, so that the end of the log (all a CI page may show) names the failing code.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=yes,interactive=no,threads=crashed,registers=none,images=none}"
+
 swift build --build-tests
 scripts/schemathesis.sh
 swift test

@@ -81,12 +81,15 @@ public struct Member: Sendable, Codable, Equatable {
     public var role: Role
     public var profile: WorkerProfile
     public var createdAt: Date
+    /// When an admin disabled the member's token, or nil: a disabled token opens nothing.
+    public var disabledAt: Date?
 
-    public init(id: String, role: Role, profile: WorkerProfile, createdAt: Date) {
+    public init(id: String, role: Role, profile: WorkerProfile, createdAt: Date, disabledAt: Date? = nil) {
         self.id = id
         self.role = role
         self.profile = profile
         self.createdAt = createdAt
+        self.disabledAt = disabledAt
     }
 }
 

@@ -31,11 +31,22 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
             return nil
         }
         let hash = TokenHash.of(token)
-        if let member = known[hash] { return member }
-        guard let member = try await store.member(tokenHash: hash) else { return nil }
-        known[hash] = member
+        let member: Member
+        if let known = known[hash] {
+            member = known
+        } else {
+            guard let stored = try await store.member(tokenHash: hash) else { return nil }
+            known[hash] = stored
+            member = stored
+        }
+        if member.disabledAt != nil { throw Self.disabled }
         return member
     }
+
+    /// A disabled member's token: recognised, and refused.
+    static let disabled = ParloirError(
+        status: 403, code: "member_disabled", message: "this token was disabled by an admin of the service",
+        details: ["message_fr": "Votre accès a été suspendu par l'équipe de la campagne. Vos enregistrements et ce qui vous est dû restent acquis ; écrivez-lui pour en savoir plus."])
 }
 
 extension BearerTokenAuthenticator {

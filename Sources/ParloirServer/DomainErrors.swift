@@ -14,6 +14,7 @@ enum DomainErrors {
         case let error as VerificationError: return http(error)
         case let error as AppealError: return http(error)
         case let error as ErasureError: return http(error)
+        case let error as AdministrationError: return http(error)
         case let error as EnrolmentError: return http(error)
         case let error as BlobError: return http(error)
         case let error as StoreError: return http(error)
@@ -57,6 +58,19 @@ enum DomainErrors {
                                                 recordings, share * 100, cap),
                                 details: ["cap": String(cap),
                                           "message_fr": "Vous avez enregistré autant de phrases que cette campagne en prend par personne. Merci !"])
+        }
+    }
+
+    static func http(_ error: AdministrationError) -> ParloirError {
+        switch error {
+        case .promptNotFound(let campaign, let prompt): return .notFound("prompt \(prompt) of campaign \(campaign)")
+        case .promptInUse(let takes, let open):
+            return .conflict("prompt_in_use", "this prompt has \(takes) take\(takes == 1 ? "" : "s") and \(open) assignment\(open == 1 ? "" : "s") under way, "
+                             + "which need it; disable it instead (no new assignment is made on a disabled prompt)",
+                             details: ["takes": String(takes), "open_assignments": String(open)])
+        case .memberNotFound(let id): return .notFound("member \(id)")
+        case .cannotDisableSelf:
+            return .conflict("cannot_disable_self", "an admin does not disable their own token; another admin can")
         }
     }
 

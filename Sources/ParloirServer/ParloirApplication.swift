@@ -144,6 +144,7 @@ public enum ParloirServer {
         let v1 = router.group("v1")
         CampaignRoutes(store: store).register(on: v1)
         MemberRoutes(store: store, tokens: tokens).register(on: v1)
+        AdministrationRoutes(store: store, tokens: tokens).register(on: v1)
         EnrolmentRoutes(store: store).register(on: v1)
         let campaignLimits = CampaignRateLimit(limiter: limiter, metrics: metrics)
         AssignmentRoutes(store: store, campaignLimits: campaignLimits).register(on: v1)

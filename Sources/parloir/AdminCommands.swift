@@ -160,7 +160,8 @@ struct CampaignCommand: AsyncParsableCommand {
 
 struct PromptsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "prompts", abstract: "Manage a campaign's prompts on a running service.", subcommands: [Import.self]
+        commandName: "prompts", abstract: "Manage a campaign's prompts on a running service.",
+        subcommands: [Import.self, List.self, Disable.self, Enable.self, Delete.self]
     )
 
     struct Import: AsyncParsableCommand {
@@ -217,9 +218,17 @@ struct PromptsCommand: AsyncParsableCommand {
     }
 }
 
+/// A member id as the service makes them (`w-3f9c1a7b2d4e5f60`), so that it is a path segment as is.
+func validateMemberID(_ id: String) throws {
+    guard !id.isEmpty, id.count <= 64, id.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+        throw ValidationError("ID must be a member id such as w-3f9c1a7b2d4e5f60")
+    }
+}
+
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "member", abstract: "Manage members on a running service.", subcommands: [Add.self, Erase.self]
+        commandName: "member", abstract: "Manage members on a running service.",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self, Rotate.self, Erase.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -235,6 +244,8 @@ struct MemberCommand: AsyncParsableCommand {
         @Option(name: .long, help: "18-24, 25-34, 35-44, 45-54, 55-64 or 65+.") var ageBand: String?
         @Option(name: .long) var nativeLanguage: String?
         @Flag(name: .long, help: "Record the worker's consent now.") var consent = false
+        @Option(name: .long, help: "The campaign (name or id) whose profile values a worker's must be among (default: any campaign not closed).")
+        var campaign: String?
 
         func validate() throws {
             if Role(rawValue: role) == nil { throw ValidationError("--role must be admin, worker, verifier or asr") }
@@ -243,10 +254,10 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             let profile = WorkerProfile(accent: accent, region: region, gender: gender, ageBand: ageBand,
                                         nativeLanguage: nativeLanguage, consentAt: consent ? Date() : nil)
-            struct Body: Encodable { let role: String; let profile: WorkerProfile }
+            struct Body: Encodable { let role: String; let profile: WorkerProfile; let campaign: String? }
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
-            let body = try encoder.encode(Body(role: role, profile: profile))
+            let body = try encoder.encode(Body(role: role, profile: profile, campaign: campaign))
             _ = try await sendAndPrint(try service.client(), "POST", "/v1/members", body: body, contentType: "application/json")
         }
     }
@@ -264,11 +275,7 @@ struct MemberCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
         @Flag(name: .long, help: "Erase without asking (for scripts).") var yes = false
 
-        func validate() throws {
-            guard !id.isEmpty, id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else {
-                throw ValidationError("ID must be a member id such as w-3f9c1a7b2d4e5f60")
-            }
-        }
+        func validate() throws { try validateMemberID(id) }
 
         func run() async throws {
             let client = try service.client()

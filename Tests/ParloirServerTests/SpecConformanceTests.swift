@@ -19,8 +19,8 @@ struct SpecConformanceTests {
 
     static let wrongMethods = [
         WrongMethod(method: .delete, path: "/v1/campaigns", allow: "GET, POST"),
-        WrongMethod(method: .put, path: "/v1/campaigns/cmp-0/prompts", allow: "POST"),
-        WrongMethod(method: .get, path: "/v1/members", allow: "POST"),
+        WrongMethod(method: .put, path: "/v1/campaigns/cmp-0/prompts", allow: "GET, POST"),
+        WrongMethod(method: .delete, path: "/v1/members", allow: "GET, POST"),
         WrongMethod(method: .post, path: "/v1/campaigns/cmp-0/report", allow: "GET"),
         WrongMethod(method: .get, path: "/v1/assignments/asg-0/recording", allow: "PUT"),
         WrongMethod(method: .patch, path: "/v1/recordings/rec-0", allow: "GET"),

@@ -132,7 +132,7 @@ public protocol PrivacyStore: Sendable {
 
 /// Every capability: what a whole Parloir service is built on.
 public typealias ParloirStore = CampaignStore & MemberStore & CollectionStore & ReportingStore & VerificationStore
-    & TranscriptionQueue & JobLeases & PrivacyStore & EnrolmentStore & StoreLifecycle
+    & TranscriptionQueue & JobLeases & PrivacyStore & EnrolmentStore & AdministrationStore & StoreLifecycle
 
 extension CampaignStore {
     /// The campaign with `id`, or `CampaignStoreError.notFound`.

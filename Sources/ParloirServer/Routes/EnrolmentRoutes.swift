@@ -158,6 +158,7 @@ struct EnrolmentRoutes {
             throw ParloirError(status: 401, code: "invalid_token", message: "no member has this token",
                                details: ["message_fr": "Ce jeton n'est pas reconnu. Vérifiez qu'il est complet, sans espace."])
         }
+        if member.disabledAt != nil { throw BearerTokenAuthenticator.disabled }
         var response = JSONResponse.make(.object([("member_id", .string(member.id)), ("role", .string(member.role.rawValue))]))
         response.headers[.setCookie] = SessionCookie.set(body.token, request: request)
         return response
@@ -199,10 +200,21 @@ struct ProfileVocabulary {
 
     /// Refuses a declared value the campaign does not offer, naming what it offers.
     func check(_ profile: WorkerProfile) throws(ParloirError) {
+        try Self.check(profile, against: [self], whose: "this campaign's")
+    }
+
+    /// Refuses a declared value that none of `vocabularies` offers (a campaign whose list of a
+    /// field is empty takes any value of it), naming what they offer together.
+    static func check(_ profile: WorkerProfile, against vocabularies: [ProfileVocabulary], whose: String) throws(ParloirError) {
+        guard !vocabularies.isEmpty else { return }
         for (field, value) in [("accent", profile.accent), ("region", profile.region), ("gender", profile.gender), ("age_band", profile.ageBand)] {
-            guard let value, let allowed = values[field], !allowed.isEmpty, !allowed.contains(value) else { continue }
+            guard let value else { continue }
+            let lists = vocabularies.map { $0.values[field] ?? [] }
+            guard !lists.contains(where: { $0.isEmpty || $0.contains(value) }) else { continue }
+            var allowed: [String] = []
+            for value in lists.joined() where !allowed.contains(value) { allowed.append(value) }
             throw ParloirError(status: 400, code: "invalid_profile",
-                               message: "\(field) \"\(value)\" is not one of this campaign's values: \(allowed.joined(separator: ", "))",
+                               message: "\(field) \"\(value)\" is not one of \(whose) values: \(allowed.joined(separator: ", "))",
                                details: ["message_fr": "Choisissez une valeur proposée dans la liste."])
         }
     }

@@ -41,6 +41,9 @@ struct MemberRoutes {
     struct CreateBody: Decodable {
         let role: String
         let profile: WorkerProfile?
+        /// The campaign (id or name) whose profile values the worker's must be among; without
+        /// it, those of the campaigns not closed.
+        let campaign: String?
     }
 
     struct CreatedBody: Encodable {
@@ -56,10 +59,28 @@ struct MemberRoutes {
         let role: Role = try RequestBodies.choice(body.role, field: "role")
         let profile = body.profile ?? WorkerProfile()
         try profile.validate()
+        if role == .worker { try await checkVocabulary(profile, campaign: body.campaign) }
         let token = Identifiers.token()
         let member = Member(id: Identifiers.make(Identifiers.memberPrefix(for: role)), role: role, profile: profile, createdAt: Date())
         try await store.createMember(member, tokenHash: TokenHash.of(token))
         return try JSONResponse.make(CreatedBody(id: member.id, role: member.role, token: token, profile: profile), status: .created)
+    }
+
+    /// Refuses a worker's profile value the campaign does not count (it would fall into `other`
+    /// in quotas nobody can fill), listing the values it does count.
+    func checkVocabulary(_ profile: WorkerProfile, campaign: String?) async throws {
+        if let campaign {
+            var found = try await store.campaign(id: campaign)
+            if found == nil { found = try await store.campaign(named: campaign) }
+            guard let found else {
+                throw CampaignStoreError.notFound(campaignID: campaign)
+            }
+            try ProfileVocabulary.check(profile, against: [ProfileVocabulary(spec: found.spec)], whose: "campaign \(found.spec.name)'s")
+        } else {
+            let states = try await store.campaignStates()
+            let live = try await store.campaigns().filter { states[$0.id] != .closed }
+            try ProfileVocabulary.check(profile, against: live.map { ProfileVocabulary(spec: $0.spec) }, whose: "the open campaigns'")
+        }
     }
 
     /// `GET /v1/me`: who the token is, their takes and earnings, the campaign they joined through

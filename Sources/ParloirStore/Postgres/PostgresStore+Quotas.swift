@@ -87,7 +87,7 @@ extension PostgresStore {
                 LEFT JOIN (SELECT prompt_id, COUNT(*) AS n FROM assignment
                            WHERE campaign_id = \(campaign.id) AND state = 'open' AND expires_at > \(now) GROUP BY prompt_id) o
                        ON o.prompt_id = p.id
-                WHERE p.campaign_id = \(campaign.id)
+                WHERE p.campaign_id = \(campaign.id) AND p.disabled_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.worker_id = \(worker.id) AND a.prompt_id = p.id)
                   AND p.accepted_speakers + COALESCE(o.n, 0) < \(campaign.spec.speakersPerPrompt)
                 ORDER BY \(unescaped: needed == nil ? "" : "covered, ")load, p.id LIMIT 1
@@ -213,7 +213,7 @@ extension PostgresStore {
             var inputs = ReportInputs()
             inputs.quality = try await Self.qualityInputs(session, campaignID: id)
             inputs.doubleReviewWER = try await Self.reviewComparisons(session, campaignID: id).doubleReviewWER()
-            inputs.promptCount = try await session.value("SELECT COUNT(*) FROM prompt WHERE campaign_id = \(id)", as: Int.self) ?? 0
+            inputs.promptCount = try await session.value("SELECT COUNT(*) FROM prompt WHERE campaign_id = \(id) AND disabled_at IS NULL", as: Int.self) ?? 0
             if let row = try await session.row("""
                 SELECT COUNT(*) AS takes, COUNT(DISTINCT worker_id) AS workers,
                     COALESCE(SUM(CASE WHEN \(unescaped: Self.counted()) THEN 1 ELSE 0 END), 0) AS accepted,

@@ -196,6 +196,11 @@ extension PostgresStore {
         PostgresMigration(id: "campaign-state", statements: [
             "ALTER TABLE campaign ADD COLUMN state text NOT NULL DEFAULT 'open'",
         ]),
+        // Prompts and members an admin disabled.
+        PostgresMigration(id: "administration", statements: [
+            "ALTER TABLE prompt ADD COLUMN disabled_at timestamptz",
+            "ALTER TABLE member ADD COLUMN disabled_at timestamptz",
+        ]),
     ]
 
     /// The advisory lock taken by every migration transaction, so that replicas starting at once

@@ -223,11 +223,14 @@ public final class PostgresStore: ParloirStore {
 
     public func member(tokenHash: String) async throws -> Member? {
         try await read { session in
-            try await session.row("SELECT * FROM member WHERE token_hash = \(tokenHash)").map { row in
-                Member(id: try row["id"].decode(String.self), role: Role(rawValue: try row["role"].decode(String.self)) ?? .worker,
-                       profile: try row.json("profile", as: WorkerProfile.self), createdAt: try row["created_at"].decode(Date.self))
-            }
+            try await session.row("SELECT * FROM member WHERE token_hash = \(tokenHash)").map(Self.member(from:))
         }
+    }
+
+    static func member(from row: PostgresRandomAccessRow) throws -> Member {
+        Member(id: try row["id"].decode(String.self), role: Role(rawValue: try row["role"].decode(String.self)) ?? .worker,
+               profile: try row.json("profile", as: WorkerProfile.self), createdAt: try row["created_at"].decode(Date.self),
+               disabledAt: try row["disabled_at"].decode(Date?.self))
     }
 
     public func setConsent(memberID: String, at: Date?) async throws -> Bool {

@@ -135,7 +135,7 @@ extension SQLiteStore {
                 LEFT JOIN (SELECT prompt_id, COUNT(*) AS n FROM assignment
                            WHERE campaign_id = :campaign AND state = 'open' AND expires_at > :now GROUP BY prompt_id) o
                        ON o.prompt_id = p.id
-                WHERE p.campaign_id = :campaign
+                WHERE p.campaign_id = :campaign AND p.disabled_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.worker_id = :worker AND a.prompt_id = p.id)
                   AND load < :wanted
                 ORDER BY \(favour == nil ? "" : "covered, ")load, p.id LIMIT 1
@@ -178,7 +178,7 @@ extension SQLiteStore {
         let id = campaign.id
         var inputs = try await read { db in
             var inputs = ReportInputs()
-            inputs.promptCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prompt WHERE campaign_id = ?", arguments: [id]) ?? 0
+            inputs.promptCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prompt WHERE campaign_id = ? AND disabled_at IS NULL", arguments: [id]) ?? 0
             if let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS takes, COUNT(DISTINCT worker_id) AS workers,
                     COALESCE(SUM(\(Self.counted())), 0) AS accepted,

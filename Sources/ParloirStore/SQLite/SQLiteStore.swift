@@ -170,6 +170,7 @@ public final class SQLiteStore: ParloirStore {
         migrator.registerMigration("erasure", migrate: migrateErasure)
         migrator.registerMigration("enrolment", migrate: migrateEnrolment)
         migrator.registerMigration("campaign-state", migrate: migrateCampaignState)
+        migrator.registerMigration("administration", migrate: migrateAdministration)
         return migrator
     }
 
@@ -267,10 +268,11 @@ public final class SQLiteStore: ParloirStore {
         }
     }
 
-    private static func member(from row: Row) throws -> Member {
+    static func member(from row: Row) throws -> Member {
         Member(id: row["id"], role: Role(rawValue: row["role"]) ?? .worker,
                profile: try decoder.decode(WorkerProfile.self, from: Data((row["profile"] as String).utf8)),
-               createdAt: Date(timeIntervalSince1970: row["created_at"]))
+               createdAt: Date(timeIntervalSince1970: row["created_at"]),
+               disabledAt: (row["disabled_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
     public func memberCount(role: Role) async throws -> Int {
