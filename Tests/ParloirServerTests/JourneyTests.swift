@@ -53,7 +53,12 @@ struct JourneyTests {
 
         static func start(microphone: String, base: String, width: Int = 412, height: Int = 915) async throws -> Worker {
             let browser = try await Browser.start(fakeAudioCapture: microphone)
-            try await browser.resize(width: width, height: height)
+            do {
+                try await browser.resize(width: width, height: height)
+            } catch {
+                await browser.quit()
+                throw error
+            }
             return Worker(browser: browser, base: base)
         }
 

@@ -269,6 +269,17 @@ public final class Browser: @unchecked Sendable {
     }
 
     /// Ends the session and stops chromedriver (and with it the browser); safe to call twice.
+    /// A browser a failed or cancelled test did not quit: chromedriver is killed and the HTTP
+    /// client closed here (an `HTTPClient` dropped while running stops the whole test process).
+    deinit {
+        let quit = lock.withLock { quitted }
+        guard !quit else { return }
+        if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
+        let http = http
+        // The callback holds the client until it is shut down, so that it is not freed half-way.
+        http.shutdown { _ in _ = http }
+    }
+
     public func quit() async {
         let first = lock.withLock {
             let first = !quitted
