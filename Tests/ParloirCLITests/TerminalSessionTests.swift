@@ -78,7 +78,8 @@ import Testing
 
         func keys(_ keys: String...) throws { try run(["send-keys", "-t", "t"] + keys) }
         func type(_ text: String) throws { try run(["send-keys", "-t", "t", "-l", text]) }
-        func screen() throws -> String { try run(["capture-pane", "-p", "-t", "t"]).output }
+        /// The screen as text; `joined` puts lines the terminal wrapped back together.
+        func screen(joined: Bool = false) throws -> String { try run(["capture-pane", "-p"] + (joined ? ["-J"] : []) + ["-t", "t"]).output }
 
         /// The screen once it contains `text` (waiting up to `seconds`).
         @discardableResult
@@ -96,10 +97,26 @@ import Testing
             return last
         }
 
+        /// The screen, wrapped lines joined, once `text` is on it `times` times.
+        @discardableResult
+        func wait(for text: String, times: Int, seconds: Double = 15) throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = try screen(joined: true)
+                if last.components(separatedBy: text).count - 1 >= times { return last }
+                usleep(100_000)
+            }
+            Issue.record("the terminal never showed \"\(text)\" \(times) times; it shows:\n\(last)")
+            return last
+        }
+
         deinit { _ = try? run(["kill-server"]) }
     }
 
-    static func seeded() async throws -> (ServiceCommandTests.RunningService, Seeder, String) {
+    /// A service whose three workers each have an accepted take the ASR disagrees with (a task
+    /// for verifiers) and a rejected one; the accepted takes' ids come last.
+    static func seeded() async throws -> (ServiceCommandTests.RunningService, Seeder, String, [String]) {
         // The seed posts its own transcripts: no take is sampled without one meanwhile.
         let service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path,
                                                              arguments: ["--sample-without-asr-after", "3600"])
@@ -108,23 +125,37 @@ import Testing
         let campaign = try await seeder.campaign()
         let asr = try await seeder.member("asr")
         var variant: UInt8 = 1
+        var accepted: [String] = []
         for (accent, gender) in [("belge", "female"), ("quebecois", "male"), ("parisien", "female")] {
             let worker = try await seeder.member("worker", profile: ["accent": accent, "gender": gender, "age_band": "25-34", "consent_at": "2026-01-01T00:00:00Z"])
             for sample in ["clean_fr-be_2.wav", "too_short.wav"] {
                 let answer = try await seeder.take(sample, variant: variant, campaign: campaign, token: worker)
                 variant += 1
                 if let id = answer["recording_id"] as? String, answer["verdict"] as? String == "accept" {
+                    accepted.append(id)
                     // An ASR engine that heard something else: the take goes to a verifier.
                     let body = try JSONSerialization.data(withJSONObject: ["engine": "test-asr", "text": "allume la lampe du salon"])
                     #expect(try await seeder.call("POST", "/v1/recordings/\(id)/asr", token: asr, body: body).status == 201)
                 }
             }
         }
-        return (service, seeder, campaign)
+        return (service, seeder, campaign, accepted)
+    }
+
+    /// A shell prefix that runs a command in `locale` (LANG), whatever the tests' own locale.
+    static func speaking(_ locale: String) -> String {
+        "env -u LC_ALL -u LC_MESSAGES -u PARLOIR_TOKEN LANG=\(locale)"
+    }
+
+    /// A new verifier's token, in a file of the service's folder.
+    static func verifierTokenFile(_ service: ServiceCommandTests.RunningService, _ seeder: Seeder) async throws -> String {
+        let tokenFile = service.directory + "/verifier-\(UUID().uuidString.prefix(8)).token"
+        try Data(try await seeder.member("verifier").utf8).write(to: URL(fileURLWithPath: tokenFile))
+        return tokenFile
     }
 
     @Test func reportPrintsTextJSONAndMarkdown() async throws {
-        let (service, _, campaign) = try await Self.seeded()
+        let (service, _, campaign, _) = try await Self.seeded()
         let json = try service.admin(["report", "--campaign", campaign, "--format", "json"])
         #expect(json.status == 0, "\(json.error)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
@@ -149,7 +180,7 @@ import Testing
 
     @Test func dashboardRunsInATerminalAndGivesItBack() async throws {
         try #require(Tmux.available, "tmux is installed by the test command")
-        let (service, _, _) = try await Self.seeded()
+        let (service, _, _, _) = try await Self.seeded()
         let folder = service.directory
         let command = "stty -g > \(folder)/before; \(AnalyzeCommandTests.binary) dashboard --server \(service.server) --data-dir \(folder); "
             + "echo EXITED $?; stty -g > \(folder)/after; sleep 120"
@@ -179,11 +210,10 @@ import Testing
 
     @Test func verifyTakesAnEditedTranscriptAndGivesTheLeaseBackOnCtrlC() async throws {
         try #require(Tmux.available, "tmux is installed by the test command")
-        let (service, seeder, campaign) = try await Self.seeded()
-        let verifier = try await seeder.member("verifier")
-        let tokenFile = service.directory + "/verifier.token"
-        try Data(verifier.utf8).write(to: URL(fileURLWithPath: tokenFile))
-        let tmux = try Tmux(width: 120, height: 40, command: "\(AnalyzeCommandTests.binary) verify --server \(service.server) --token-file \(tokenFile) "
+        let (service, seeder, campaign, _) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        let verifier = try String(contentsOfFile: tokenFile, encoding: .utf8)
+        let tmux = try Tmux(width: 120, height: 40, command: "\(Self.speaking("C.UTF-8")) \(AnalyzeCommandTests.binary) verify --server \(service.server) --token-file \(tokenFile) "
                             + "--player none --audio-dir \(service.directory)/audio; echo EXITED $?; sleep 120")
         let first = try tmux.wait(for: "[a] matches the prompt")
         #expect(first.contains("prompt  ") && first.contains("ASR     allume la lampe du salon"))
@@ -212,8 +242,9 @@ import Testing
         }
         #expect(ids.count == 2)
         try tmux.keys("C-c")
-        try tmux.wait(for: "EXITED 0")
-        #expect(try tmux.screen().contains("task given back to the queue"))
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("task given back to the queue"))
+        #expect(end.contains("1 result recorded in this session."))
         let claim = try await seeder.call("POST", "/v1/verification/claim", token: verifier)
         #expect(claim.json["task_id"] as? String == ids.last, "the released task is claimable again")
 
