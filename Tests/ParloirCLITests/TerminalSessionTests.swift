@@ -254,4 +254,38 @@ import Testing
         #expect(((report["verification"] as? [String: Any])?["backlog_total"] as? Int ?? 0) >= 2)
         #expect(service.stop() == 0)
     }
+
+    @Test func verifySpeaksFrenchAndSaysOnceThatTakesAreSavedWithoutAPlayer() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, seeder, _, _) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        let audio = service.directory + "/audio"
+        let tmux = try Tmux(width: 160, height: 50, command: "\(Self.speaking("fr_FR.UTF-8")) \(AnalyzeCommandTests.binary) verify "
+                            + "--server \(service.server) --token-file \(tokenFile) --player none --audio-dir \(audio); echo EXITED $?; sleep 120")
+        let first = try tmux.wait(for: "[a] conforme à la phrase")
+        #expect(first.contains("Vérification Parloir  ·  q quitte (la tâche retourne dans la file)"))
+        #expect(first.contains("  [a] conforme à la phrase  [e] corriger la transcription  [t] étiquettes  [u] inutilisable  [p] réécouter  [s] passer  [q] quitter"))
+        #expect(first.contains("Pas de lecteur audio (--player none)\u{A0}: chaque prise est enregistrée dans \(audio)"))
+        #expect(first.contains("  phrase  ") && first.contains("  ASR     allume la lampe du salon") && first.contains("  écarts  "))
+        #expect(first.contains("Tâche tsk-") && first.contains("(désaccord avec l’ASR)"))
+        // The take is on disk, where the screen says, while its task is open.
+        let saved = "  audio enregistré dans "
+        let file = try #require(first.split(separator: "\n").first { $0.hasPrefix(saved) }.map { String($0.dropFirst(saved.count)) })
+        #expect(file.hasPrefix(audio + "/tsk-"))
+        #expect(FileManager.default.fileExists(atPath: file))
+
+        try tmux.keys("a")
+        let second = try tmux.wait(for: "[q] quitter", times: 2)
+        #expect(second.contains("✓ enregistré"))
+        #expect(second.components(separatedBy: "Pas de lecteur audio").count == 2, "the missing player is said once, not per task")
+        #expect(second.components(separatedBy: saved).count == 3, "each task says where its take is")
+        #expect(!FileManager.default.fileExists(atPath: file), "the first take's file went with its task")
+
+        try tmux.keys("q")
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("  tâche rendue à la file"))
+        #expect(end.contains("1 résultat enregistré pendant cette session."))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: audio).isEmpty, "no voice is left behind")
+        #expect(service.stop() == 0)
+    }
 }
