@@ -288,4 +288,63 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: audio).isEmpty, "no voice is left behind")
         #expect(service.stop() == 0)
     }
+
+    @Test func verifyEditingKeysGiveExactlyTheTranscriptTheServiceStores() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, seeder, _, takes) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        // No player on the PATH: the client says which it looked for.
+        let tmux = try Tmux(width: 160, height: 50, command: "\(Self.speaking("C")) PATH=\(service.directory) \(AnalyzeCommandTests.binary) verify "
+                            + "--server \(service.server) --token-file \(tokenFile) --audio-dir \(service.directory)/audio; echo EXITED $?; sleep 120")
+        let first = try tmux.wait(for: "[a] matches the prompt")
+        #expect(first.contains("No audio player found (tried aplay, paplay, ffplay, play): each take is saved in \(service.directory)/audio"))
+
+        try tmux.keys("e")
+        try tmux.wait(for: "transcript> allume la lampe du salon")
+        // Ctrl-W takes the last word; Backspace takes é whole (five letters of "séjour" leave "s").
+        try tmux.keys("C-w")
+        try tmux.type("séjour")
+        try tmux.wait(for: "transcript> allume la lampe du séjour")
+        for _ in 0..<5 { try tmux.keys("BSpace") }
+        try tmux.type("ous-sol")
+        try tmux.wait(for: "transcript> allume la lampe du sous-sol")
+        // Ctrl-A goes to the start; Ctrl-U takes what was typed there; Ctrl-D the letter under the cursor.
+        try tmux.keys("C-a")
+        try tmux.type("euh ")
+        try tmux.wait(for: "transcript> euh allume la lampe du sous-sol")
+        try tmux.keys("C-u")
+        try tmux.keys("C-d")
+        try tmux.type("A")
+        try tmux.wait(for: "transcript> Allume la lampe du sous-sol")
+        // Ctrl-E goes to the end; Ctrl-B and Ctrl-F move by a letter.
+        try tmux.keys("C-e")
+        try tmux.keys("C-b")
+        try tmux.keys("C-f")
+        try tmux.type(" s'il te plaît")
+        try tmux.wait(for: "transcript> Allume la lampe du sous-sol s'il te plaît")
+        try tmux.keys("Enter")
+        try tmux.wait(for: "✓ recorded")
+        try tmux.wait(for: "[q] quit", times: 2)
+        try tmux.keys("q")
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("1 result recorded in this session."))
+
+        // A second verifier answers what is left (a double review, if the take drew one), so the
+        // take's outcome and final transcript are settled.
+        let other = try await seeder.member("verifier")
+        for _ in 0..<10 {
+            let claim = try await seeder.call("POST", "/v1/verification/claim", token: other)
+            guard claim.status == 200, let task = claim.json["task_id"] as? String else { break }
+            let body = try JSONSerialization.data(withJSONObject: ["verdict": "matches_prompt"])
+            #expect(try await seeder.call("POST", "/v1/verification/tasks/\(task)/result", token: other, body: body).status == 200)
+        }
+        var finals: [String] = []
+        for take in takes {
+            let recording = try await seeder.call("GET", "/v1/recordings/\(take)", token: seeder.admin).json
+            if let final = recording["final_transcript"] as? String { finals.append(final) }
+        }
+        #expect(finals.contains("Allume la lampe du sous-sol s'il te plaît"), "\(finals)")
+        #expect(!finals.contains { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        #expect(service.stop() == 0)
+    }
 }
