@@ -92,9 +92,14 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify takes from the terminal: listen, compare the prompt with the ASR text, answer.",
         discussion: """
-            Plays each take with aplay, paplay, ffplay or play (the first found), or saves it and prints the path.
+            Plays each take with aplay, paplay, ffplay or play (the first found). Without a player \
+            (none found, or --player none) it says so once, then saves each take and prints its path; \
+            the file is deleted when its task ends.
             Keys: a matches the prompt, e edit the transcript, t tags, u unusable, p play again, s skip, q quit.
-            Ctrl-C, q and s give the task back to the queue.
+            Ctrl-C, q and s give the task back to the queue; q and Ctrl-C print how many results were recorded.
+            Speaks French when the language of messages is French (the first set of LC_ALL, LC_MESSAGES, LANG \
+            starts with fr, e.g. LANG=fr_FR.UTF-8), English otherwise; the keys are the same letters in both.
+            Exits 1 with a message when the service cannot be reached or refuses the token.
             """
     )
 
