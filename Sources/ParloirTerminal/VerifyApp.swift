@@ -52,32 +52,33 @@ public struct AppealEvidence: Sendable, Equatable {
     }
 
     /// The lines the terminal prints under the task's header.
-    public func lines(style: TerminalStyle) -> [String] {
-        var lines = [style.paint("  appeal  ", .yellow) + "rejected automatically for:"]
+    public func lines(style: TerminalStyle, words: VerifyWords) -> [String] {
+        var lines = [style.paint(words.appealLabel, .yellow) + words.rejectedFor]
         for reason in reasons {
             lines.append("    " + style.paint(reason.code, .bold) + "  " + reason.message)
-            lines.append("      " + style.paint("told the worker: ", .dim) + reason.hintFR)
+            lines.append("      " + style.paint(words.toldTheWorker, .dim) + reason.hintFR)
         }
         if !metrics.isEmpty {
-            lines.append("    " + style.paint("metrics ", .dim) + metrics.map { "\($0.name) \($0.value)" }.joined(separator: " · "))
+            lines.append("    " + style.paint(words.metrics, .dim) + metrics.map { "\($0.name) \($0.value)" }.joined(separator: " · "))
         }
-        lines.append("    worker says: " + (comment.map { "\u{201C}\($0)\u{201D}" } ?? style.paint("(no comment)", .dim)))
+        lines.append("    " + words.workerSays + (comment.map(words.quoted) ?? style.paint(words.noComment, .dim)))
         return lines
     }
 }
 
 /// What the verifier's client talks to: the verification API, passed in as functions so this
-/// module holds no HTTP.
+/// module holds no HTTP. They fail with what the verifier needs to know, not with HTTP.
 public struct VerifierService: Sendable {
-    public var claim: @Sendable () async throws -> VerifierTask?
-    public var audio: @Sendable (String) async throws -> (data: Data, contentType: String)
-    public var submit: @Sendable (String, VerifierResult) async throws -> String?
-    public var release: @Sendable (String) async throws -> Void
+    public var claim: @Sendable () async throws(VerifierServiceFailure) -> VerifierTask?
+    public var audio: @Sendable (String) async throws(VerifierServiceFailure) -> (data: Data, contentType: String)
+    /// Posts a result; the take's outcome (`validated`, `invalidated`) once every review is in.
+    public var submit: @Sendable (String, VerifierResult) async throws(VerifierServiceFailure) -> String?
+    public var release: @Sendable (String) async throws(VerifierServiceFailure) -> Void
 
-    public init(claim: @escaping @Sendable () async throws -> VerifierTask?,
-                audio: @escaping @Sendable (String) async throws -> (data: Data, contentType: String),
-                submit: @escaping @Sendable (String, VerifierResult) async throws -> String?,
-                release: @escaping @Sendable (String) async throws -> Void) {
+    public init(claim: @escaping @Sendable () async throws(VerifierServiceFailure) -> VerifierTask?,
+                audio: @escaping @Sendable (String) async throws(VerifierServiceFailure) -> (data: Data, contentType: String),
+                submit: @escaping @Sendable (String, VerifierResult) async throws(VerifierServiceFailure) -> String?,
+                release: @escaping @Sendable (String) async throws(VerifierServiceFailure) -> Void) {
         self.claim = claim
         self.audio = audio
         self.submit = submit
@@ -128,72 +129,93 @@ public struct AudioPlayer: Sendable {
 /// single keys — accept, edit the transcript (pre-filled), tags, unusable with a reason, play
 /// again, skip — then claims the next. `q` and Ctrl-C give the lease back before leaving.
 public struct VerifyApp {
+    /// How the verifier hears the takes.
+    public enum Playback: Sendable {
+        case player(AudioPlayer)
+        /// No player was found among `tried`: each take is saved for the verifier to open.
+        case noneFound(tried: [String])
+        /// The verifier asked for no player (`--player none`): each take is saved.
+        case declined
+    }
+
     public let service: VerifierService
-    public let player: AudioPlayer?
+    public let playback: Playback
     /// Where takes are saved for the player (or for the verifier to open).
     public let folder: String
     public let style: TerminalStyle
+    public let words: VerifyWords
     /// Seconds between claims while the queue is empty.
     public var idleWait: Double = 5
 
-    public init(service: VerifierService, player: AudioPlayer?, folder: String, style: TerminalStyle) {
+    public init(service: VerifierService, playback: Playback, folder: String, style: TerminalStyle, words: VerifyWords) {
         self.service = service
-        self.player = player
+        self.playback = playback
         self.folder = folder
         self.style = style
+        self.words = words
     }
 
-    /// Reasons offered for an unusable take.
-    public static let unusableReasons = [
-        ("wrong_sentence", "another sentence than the prompt"), ("unintelligible", "speech cannot be understood"),
-        ("several_voices", "more than one voice"), ("noise", "noise covers the speech"), ("cut", "speech is cut off"),
-    ]
+    /// Codes of the reasons offered for an unusable take, as the service stores them; their
+    /// labels are `VerifyWords.unusableReason(_:)`.
+    public static let unusableReasons = ["wrong_sentence", "unintelligible", "several_voices", "noise", "cut"]
 
     enum Step {
-        case next
+        case recorded
+        case skipped
         case quit
     }
 
-    /// Runs until the verifier quits; returns how many results were recorded.
+    /// Runs until the verifier quits (`q`, Ctrl-C); returns how many results were recorded.
+    /// Throws `VerifierServiceFailure` when no task can be claimed (service unreachable, token
+    /// refused…), and `TerminalError` when the terminal cannot be used.
     @discardableResult
     public func run() async throws -> Int {
         let terminal = try RawTerminal(fullScreen: false)
         defer { terminal.restore() }
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        say(style.paint("Parloir verification", .bold) + "  ·  q quits (the task goes back to the queue)")
-        var recorded = 0
-        while true {
-            let task: VerifierTask?
-            do {
-                task = try await service.claim()
-            } catch {
-                say(style.paint("cannot claim a task: \(error)", .red))
-                return recorded
-            }
-            guard let task else {
-                say(style.paint("No task is waiting. Checking again in \(Int(idleWait)) s; q quits.", .dim))
-                if let key = terminal.readKey(timeout: idleWait), key == .character("q") || key == .interrupt { return recorded }
-                continue
-            }
-            switch try await review(task, terminal: terminal) {
-            case .next: recorded += 1
-            case .quit: return recorded
-            }
+        // Workers' voices are personal data: the folder made here is the verifier's alone.
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        say(style.paint(words.title, .bold) + "  ·  " + words.quitHint)
+        switch playback {
+        case .player: break
+        case .noneFound(let tried): say(style.paint(words.noPlayer(tried: tried, folder: folder), .yellow))
+        case .declined: say(style.paint(words.noPlayer(tried: nil, folder: folder), .yellow))
         }
+        var recorded = 0
+        do {
+            session: while true {
+                guard let task = try await service.claim() else {
+                    say(style.paint(words.idle(seconds: Int(idleWait)), .dim))
+                    if let key = terminal.readKey(timeout: idleWait), key == .character("q") || key == .interrupt { break session }
+                    continue
+                }
+                switch try await review(task, terminal: terminal) {
+                case .recorded: recorded += 1
+                case .skipped: break
+                case .quit: break session
+                }
+            }
+        } catch {
+            // The results sent so far are kept: the verifier is told how many before the reason.
+            if recorded > 0 { say(words.recorded(recorded)) }
+            throw error
+        }
+        say(words.recorded(recorded))
+        return recorded
     }
 
     func say(_ text: String) {
         RawTerminal.write(text + "\n")
     }
 
-    /// One task from claim to answer (or release).
-    func review(_ task: VerifierTask, terminal: RawTerminal) async throws -> Step {
+    /// One task from claim to answer (or release). Throws when the service stops accepting the
+    /// token: nothing more can be done in this session.
+    func review(_ task: VerifierTask, terminal: RawTerminal) async throws(VerifierServiceFailure) -> Step {
         say("")
-        say(style.paint("Task \(task.taskID)", .bold) + style.paint("  (\(task.kind))", .dim))
-        say("  prompt  " + task.promptText)
-        say("  ASR     " + (task.asrText ?? style.paint("(no ASR transcript)", .dim)))
-        if let asr = task.asrText { say("  diff    " + Self.diff(prompt: task.promptText, asr: asr, style: style)) }
-        for line in task.appeal?.lines(style: style) ?? [] { say(line) }
+        say(style.paint("\(words.task) \(task.taskID)", .bold) + style.paint("  (\(words.kind(task.kind)))", .dim))
+        say(words.promptLabel + task.promptText)
+        say(words.asrLabel + (task.asrText ?? style.paint(words.noASR, .dim)))
+        if let asr = task.asrText { say(words.diffLabel + Self.diff(prompt: task.promptText, asr: asr, style: style)) }
+        for line in task.appeal?.lines(style: style, words: words) ?? [] { say(line) }
         var playing: Process?
         var file: String?
         do {
@@ -201,19 +223,27 @@ public struct VerifyApp {
             let path = (folder as NSString).appendingPathComponent(task.taskID + "." + Recording.fileExtension(contentType: type))
             try data.write(to: URL(fileURLWithPath: path))
             file = path
+        } catch let failure as VerifierServiceFailure {
+            say(style.paint(words.cannotFetchAudio(words.describe(failure)), .red))
         } catch {
-            say(style.paint("  cannot fetch the audio: \(error)", .red))
+            say(style.paint(words.cannotFetchAudio(error.localizedDescription), .red))
         }
         func play() {
             playing?.terminate()
             guard let file else { return }
-            if let player, let process = player.play(file) {
+            guard case .player(let player) = playback else {
+                say(words.saved(file))
+                return
+            }
+            if let process = player.play(file) {
                 playing = process
-                say(style.paint("  ▶ playing with \(player.name): \(file)", .dim))
+                say(style.paint(words.playing(with: player.name, file: file), .dim))
             } else {
-                say("  audio saved to \(file)")
+                say(style.paint(words.playerDidNotStart(player.name, file: file), .yellow))
             }
         }
+        // The take is kept only while its task is open, whether a player reads it or the
+        // verifier does: workers' voices do not pile up on the verifier's disk.
         defer {
             playing?.terminate()
             if let file { try? FileManager.default.removeItem(atPath: file) }
@@ -222,10 +252,7 @@ public struct VerifyApp {
         var tags: [String] = []
         var showMenu = true
         while true {
-            if showMenu { say(style.paint("  [a]", .bold) + " matches the prompt  " + style.paint("[e]", .bold) + " edit transcript  "
-                + style.paint("[t]", .bold) + " tags  " + style.paint("[u]", .bold) + " unusable  " + style.paint("[p]", .bold) + " play  "
-                + style.paint("[s]", .bold) + " skip  " + style.paint("[q]", .bold) + " quit"
-                + (tags.isEmpty ? "" : style.paint("   tags: " + tags.joined(separator: " "), .cyan))) }
+            if showMenu { say(Self.menu(words: words, tags: tags, style: style)) }
             guard let key = terminal.readKey(timeout: 3600) else {
                 showMenu = false
                 continue
@@ -236,7 +263,7 @@ public struct VerifyApp {
             case .character("a"):
                 result = VerifierResult(verdict: .matchesPrompt, transcript: nil, tags: tags)
             case .character("e"):
-                guard let text = edit(task.asrText ?? task.promptText, terminal: terminal) else { continue }
+                guard let text = edit(task.asrText ?? task.promptText, label: words.transcriptPrompt, terminal: terminal) else { continue }
                 result = VerifierResult(verdict: .corrected, transcript: text, tags: tags)
             case .character("t"):
                 tags = chooseTags(tags, terminal: terminal)
@@ -248,11 +275,11 @@ public struct VerifyApp {
             case .character("s"), .character("q"), .interrupt:
                 do {
                     try await service.release(task.taskID)
-                    say(style.paint("  task given back to the queue", .dim))
+                    say(style.paint(words.givenBack, .dim))
                 } catch {
-                    say(style.paint("  could not give the task back (its lease will run out): \(error)", .yellow))
+                    say(style.paint(words.notGivenBack(error), .yellow))
                 }
-                return key == .character("s") ? .next : .quit
+                return key == .character("s") ? .skipped : .quit
             default:
                 showMenu = false
                 continue
@@ -260,20 +287,29 @@ public struct VerifyApp {
             guard let result else { continue }
             do {
                 let outcome = try await service.submit(task.taskID, result)
-                say(style.paint("  ✓ recorded", .green) + (outcome.map { style.paint("  (take \($0))", .dim) } ?? ""))
-                return .next
+                say(style.paint(words.recordedMark, .green) + (outcome.map { style.paint(words.outcome($0), .dim) } ?? ""))
+                return .recorded
             } catch {
-                say(style.paint("  not recorded: \(error)", .red))
-                if "\(error)".contains("lease_lost") { return .next }
+                say(style.paint(words.notRecorded(error), .red))
+                switch error {
+                case .leaseLost: return .skipped
+                case .tokenNotAccepted: throw error
+                default: break
+                }
             }
         }
     }
 
-    /// A one-line editor pre-filled with `text`: ←/→, Home/End, Backspace/Delete; Enter keeps,
-    /// Esc cancels (nil).
-    func edit(_ text: String, terminal: RawTerminal) -> String? {
+    /// The keys a task takes, with the tags chosen so far.
+    public static func menu(words: VerifyWords, tags: [String], style: TerminalStyle) -> String {
+        "  " + words.menu.map { style.paint("[\($0.key)]", .bold) + " " + $0.label }.joined(separator: "  ")
+            + (tags.isEmpty ? "" : style.paint("   " + words.tagsChosen + tags.joined(separator: " "), .cyan))
+    }
+
+    /// A one-line editor pre-filled with `text` (the keys of `LineEditor`); Enter keeps, Esc
+    /// cancels (nil).
+    func edit(_ text: String, label: String, terminal: RawTerminal) -> String? {
         var editor = LineEditor(text)
-        let label = "  transcript> "
         func redraw() {
             // The cursor goes back to the start of the line, then right by the letters' widths
             // on screen (one column each: the transcript is French text).
@@ -289,13 +325,14 @@ public struct VerifyApp {
                 RawTerminal.write("\n")
                 return edited
             case .cancelled:
-                RawTerminal.write("\r\u{1B}[K" + style.paint("  edit cancelled", .dim) + "\n")
+                RawTerminal.write("\r\u{1B}[K" + style.paint(words.editCancelled, .dim) + "\n")
                 return nil
             }
         }
     }
 
-    /// Toggles tags by number until Enter.
+    /// Toggles tags by number until Enter. The tags are transcription marks (`[bruit]`…), the
+    /// same in every language.
     func chooseTags(_ current: [String], terminal: RawTerminal) -> [String] {
         let all = VerifierResult.knownTags.sorted()
         var chosen = Set(current)
@@ -303,7 +340,7 @@ public struct VerifyApp {
             say("  " + all.enumerated().map { index, tag in
                 let mark = chosen.contains(tag) ? style.paint("[x]", .cyan) : "[ ]"
                 return "\(index + 1)\(mark)\(tag)"
-            }.joined(separator: " ") + "   number toggles, Enter done")
+            }.joined(separator: " ") + "   " + words.tagsHelp)
             guard let key = terminal.readKey(timeout: 3600) else { continue }
             if key == .enter || key == .escape { return all.filter(chosen.contains) }
             if case .character(let character) = key, let number = character.wholeNumberValue, (1...all.count).contains(number) {
@@ -313,18 +350,19 @@ public struct VerifyApp {
         }
     }
 
-    /// A reason by number, or typed after `o`; nil on Esc.
+    /// A reason's code by number, or one typed after `o`; nil on Esc.
     func chooseReason(terminal: RawTerminal) -> String? {
-        say("  why is it unusable? " + Self.unusableReasons.enumerated().map { "\($0.offset + 1) \($0.element.1)" }.joined(separator: " · ")
-            + " · o other · Esc back")
+        say("  " + words.unusableQuestion + " "
+            + Self.unusableReasons.enumerated().map { "\($0.offset + 1) \(words.unusableReason($0.element))" }.joined(separator: " · ")
+            + " · " + words.otherReason + " · " + words.escapeBack)
         while true {
             guard let key = terminal.readKey(timeout: 3600) else { continue }
             switch key {
             case .escape, .interrupt: return nil
-            case .character("o"): return edit("", terminal: terminal)
+            case .character("o"): return edit("", label: words.reasonPrompt, terminal: terminal)
             case .character(let character):
                 if let number = character.wholeNumberValue, (1...Self.unusableReasons.count).contains(number) {
-                    return Self.unusableReasons[number - 1].0
+                    return Self.unusableReasons[number - 1]
                 }
             default: break
             }

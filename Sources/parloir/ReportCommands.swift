@@ -92,9 +92,14 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify takes from the terminal: listen, compare the prompt with the ASR text, answer.",
         discussion: """
-            Plays each take with aplay, paplay, ffplay or play (the first found), or saves it and prints the path.
+            Plays each take with aplay, paplay, ffplay or play (the first found). Without a player \
+            (none found, or --player none) it says so once, then saves each take and prints its path; \
+            the file is deleted when its task ends.
             Keys: a matches the prompt, e edit the transcript, t tags, u unusable, p play again, s skip, q quit.
-            Ctrl-C, q and s give the task back to the queue.
+            Ctrl-C, q and s give the task back to the queue; q and Ctrl-C print how many results were recorded.
+            Speaks French when the language of messages is French (the first set of LC_ALL, LC_MESSAGES, LANG \
+            starts with fr, e.g. LANG=fr_FR.UTF-8), English otherwise; the keys are the same letters in both.
+            Exits 1 with a message when the service cannot be reached or refuses the token.
             """
     )
 
@@ -104,31 +109,54 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Folder for the audio of the task at hand.", valueName: "DIR")) var audioDir: String?
 
     func run() async throws {
-        let client: AdminClient
+        let environment = ProcessInfo.processInfo.environment
+        let words = VerifyWords.from(environment: environment)
+        guard let url = URL(string: server), url.scheme != nil else { throw CommandLineFailure.badArgument(words.badServer) }
+        let token: String
         if let tokenFile {
-            client = try makeClient(server: server, tokenFile: tokenFile)
-        } else if let token = ProcessInfo.processInfo.environment["PARLOIR_TOKEN"], !token.isEmpty {
-            client = AdminClient(server: try serverURL(server), token: token)
-        } else {
-            throw CommandLineFailure.badArgument("give the verifier's token with --token-file FILE or PARLOIR_TOKEN")
-        }
-        guard isatty(STDIN_FILENO) == 1 else { throw CommandLineFailure.badArgument("parloir verify reads keys from a terminal") }
-        var chosen: AudioPlayer?
-        if let player, player != "none" {
-            guard AudioPlayer.known.contains(where: { $0.0 == player }) else {
-                throw CommandLineFailure.badArgument("--player must be one of \(AudioPlayer.known.map(\.0).joined(separator: ", ")) or none")
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw CommandLineFailure.badArgument(words.cannotReadTokenFile(tokenFile))
             }
-            guard let found = AudioPlayer.find(player) else { throw CommandLineFailure.badArgument("\(player) is not installed") }
-            chosen = found
-        } else if player == nil {
-            chosen = AudioPlayer.find(nil)
+            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let variable = environment["PARLOIR_TOKEN"], !variable.isEmpty {
+            token = variable
+        } else {
+            throw CommandLineFailure.badArgument(words.noToken)
+        }
+        guard isatty(STDIN_FILENO) == 1 else { throw CommandLineFailure.badArgument(words.needsTerminal) }
+        let known = AudioPlayer.known.map(\.0)
+        let playback: VerifyApp.Playback
+        switch player {
+        case "none":
+            playback = .declined
+        case let name?:
+            guard known.contains(name) else { throw CommandLineFailure.badArgument(words.unknownPlayer(known: known)) }
+            guard let found = AudioPlayer.find(name) else { throw CommandLineFailure.badArgument(words.playerNotInstalled(name)) }
+            playback = .player(found)
+        case nil:
+            playback = AudioPlayer.find(nil).map { .player($0) } ?? .noneFound(tried: known)
         }
         let folder = audioDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("parloir-verify").path
-        let app = VerifyApp(service: Self.service(client), player: chosen, folder: folder, style: .detect(fileDescriptor: STDOUT_FILENO))
+        let app = VerifyApp(service: Self.service(AdminClient(server: url, token: token)), playback: playback, folder: folder,
+                            style: .detect(fileDescriptor: STDOUT_FILENO), words: words)
         do {
             try await app.run()
         } catch let error as TerminalError {
-            throw CommandLineFailure.badArgument(error.message)
+            throw CommandLineFailure.badArgument(words.terminalUnusable(error.message))
+        } catch let failure as VerifierServiceFailure {
+            throw CommandLineFailure.refused(words.sessionEnded(failure))
+        }
+    }
+
+    /// What a refusal means to the verifier. A 403 is `forbidden` when given (on a claim it is the
+    /// token's role), else the service's own words (on a task, another verifier holds it).
+    static func failure(_ error: ClientError, server: URL, forbidden: VerifierServiceFailure? = nil) -> VerifierServiceFailure {
+        switch error.status {
+        case nil: return .unreachable(server: server.absoluteString)
+        case 401: return .tokenNotAccepted
+        case 403: return forbidden ?? .refused(error.message)
+        case 409 where error.message.contains("lease_lost"): return .leaseLost
+        default: return .refused(error.message)
         }
     }
 
@@ -165,24 +193,45 @@ struct VerifyCommand: AsyncParsableCommand {
                                   metrics: metrics)
         }
         struct Submitted: Decodable { let outcome: String? }
+        let server = client.server
         return VerifierService(
-            claim: {
-                let answer = try await client.exchange("POST", "/v1/verification/claim")
+            claim: { () async throws(VerifierServiceFailure) -> VerifierTask? in
+                let answer = try await asking(server, forbidden: .notAllowed) { () async throws(ClientError) in
+                    try await client.exchange("POST", "/v1/verification/claim")
+                }
                 guard answer.status != 204, !answer.body.isEmpty else { return nil }
-                let claim = try JSONDecoder().decode(Claim.self, from: answer.body)
+                guard let claim = try? JSONDecoder().decode(Claim.self, from: answer.body) else { throw .unreadable }
                 return VerifierTask(taskID: claim.task_id, kind: claim.kind, promptText: claim.prompt_text, asrText: claim.asr_text,
                                     appeal: claim.appeal.map(evidence))
             },
-            audio: { id in
-                let answer = try await client.exchange("GET", "/v1/verification/tasks/\(id)/audio")
+            audio: { id async throws(VerifierServiceFailure) in
+                let answer = try await asking(server) { () async throws(ClientError) in
+                    try await client.exchange("GET", "/v1/verification/tasks/\(id)/audio")
+                }
                 return (answer.body, answer.contentType ?? "audio/wav")
             },
-            submit: { id, result in
-                let data = try await client.send("POST", "/v1/verification/tasks/\(id)/result", body: try JSONEncoder().encode(result),
-                                                 contentType: "application/json")
+            submit: { id, result async throws(VerifierServiceFailure) in
+                guard let body = try? JSONEncoder().encode(result) else { throw .refused("the result cannot be written as JSON") }
+                let data = try await asking(server) { () async throws(ClientError) in
+                    try await client.send("POST", "/v1/verification/tasks/\(id)/result", body: body, contentType: "application/json")
+                }
                 return try? JSONDecoder().decode(Submitted.self, from: data).outcome
             },
-            release: { id in _ = try await client.send("POST", "/v1/verification/tasks/\(id)/release") }
+            release: { id async throws(VerifierServiceFailure) in
+                _ = try await asking(server) { () async throws(ClientError) in
+                    try await client.send("POST", "/v1/verification/tasks/\(id)/release")
+                }
+            }
         )
+    }
+
+    /// Sends one request; a refusal becomes what it means to the verifier.
+    static func asking<Answer>(_ server: URL, forbidden: VerifierServiceFailure? = nil,
+                               _ request: () async throws(ClientError) -> Answer) async throws(VerifierServiceFailure) -> Answer {
+        do {
+            return try await request()
+        } catch {
+            throw failure(error, server: server, forbidden: forbidden)
+        }
     }
 }

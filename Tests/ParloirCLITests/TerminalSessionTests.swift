@@ -78,7 +78,8 @@ import Testing
 
         func keys(_ keys: String...) throws { try run(["send-keys", "-t", "t"] + keys) }
         func type(_ text: String) throws { try run(["send-keys", "-t", "t", "-l", text]) }
-        func screen() throws -> String { try run(["capture-pane", "-p", "-t", "t"]).output }
+        /// The screen as text; `joined` puts lines the terminal wrapped back together.
+        func screen(joined: Bool = false) throws -> String { try run(["capture-pane", "-p"] + (joined ? ["-J"] : []) + ["-t", "t"]).output }
 
         /// The screen once it contains `text` (waiting up to `seconds`).
         @discardableResult
@@ -96,10 +97,26 @@ import Testing
             return last
         }
 
+        /// The screen, wrapped lines joined, once `text` is on it `times` times.
+        @discardableResult
+        func wait(for text: String, times: Int, seconds: Double = 15) throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = try screen(joined: true)
+                if last.components(separatedBy: text).count - 1 >= times { return last }
+                usleep(100_000)
+            }
+            Issue.record("the terminal never showed \"\(text)\" \(times) times; it shows:\n\(last)")
+            return last
+        }
+
         deinit { _ = try? run(["kill-server"]) }
     }
 
-    static func seeded() async throws -> (ServiceCommandTests.RunningService, Seeder, String) {
+    /// A service whose three workers each have an accepted take the ASR disagrees with (a task
+    /// for verifiers) and a rejected one; the accepted takes' ids come last.
+    static func seeded() async throws -> (ServiceCommandTests.RunningService, Seeder, String, [String]) {
         // The seed posts its own transcripts: no take is sampled without one meanwhile.
         let service = try ServiceCommandTests.RunningService(campaign: AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path,
                                                              arguments: ["--sample-without-asr-after", "3600"])
@@ -108,23 +125,37 @@ import Testing
         let campaign = try await seeder.campaign()
         let asr = try await seeder.member("asr")
         var variant: UInt8 = 1
+        var accepted: [String] = []
         for (accent, gender) in [("belge", "female"), ("quebecois", "male"), ("parisien", "female")] {
             let worker = try await seeder.member("worker", profile: ["accent": accent, "gender": gender, "age_band": "25-34", "consent_at": "2026-01-01T00:00:00Z"])
             for sample in ["clean_fr-be_2.wav", "too_short.wav"] {
                 let answer = try await seeder.take(sample, variant: variant, campaign: campaign, token: worker)
                 variant += 1
                 if let id = answer["recording_id"] as? String, answer["verdict"] as? String == "accept" {
+                    accepted.append(id)
                     // An ASR engine that heard something else: the take goes to a verifier.
                     let body = try JSONSerialization.data(withJSONObject: ["engine": "test-asr", "text": "allume la lampe du salon"])
                     #expect(try await seeder.call("POST", "/v1/recordings/\(id)/asr", token: asr, body: body).status == 201)
                 }
             }
         }
-        return (service, seeder, campaign)
+        return (service, seeder, campaign, accepted)
+    }
+
+    /// A shell prefix that runs a command in `locale` (LANG), whatever the tests' own locale.
+    static func speaking(_ locale: String) -> String {
+        "env -u LC_ALL -u LC_MESSAGES -u PARLOIR_TOKEN LANG=\(locale)"
+    }
+
+    /// A new verifier's token, in a file of the service's folder.
+    static func verifierTokenFile(_ service: ServiceCommandTests.RunningService, _ seeder: Seeder) async throws -> String {
+        let tokenFile = service.directory + "/verifier-\(UUID().uuidString.prefix(8)).token"
+        try Data(try await seeder.member("verifier").utf8).write(to: URL(fileURLWithPath: tokenFile))
+        return tokenFile
     }
 
     @Test func reportPrintsTextJSONAndMarkdown() async throws {
-        let (service, _, campaign) = try await Self.seeded()
+        let (service, _, campaign, _) = try await Self.seeded()
         let json = try service.admin(["report", "--campaign", campaign, "--format", "json"])
         #expect(json.status == 0, "\(json.error)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
@@ -149,7 +180,7 @@ import Testing
 
     @Test func dashboardRunsInATerminalAndGivesItBack() async throws {
         try #require(Tmux.available, "tmux is installed by the test command")
-        let (service, _, _) = try await Self.seeded()
+        let (service, _, _, _) = try await Self.seeded()
         let folder = service.directory
         let command = "stty -g > \(folder)/before; \(AnalyzeCommandTests.binary) dashboard --server \(service.server) --data-dir \(folder); "
             + "echo EXITED $?; stty -g > \(folder)/after; sleep 120"
@@ -179,11 +210,10 @@ import Testing
 
     @Test func verifyTakesAnEditedTranscriptAndGivesTheLeaseBackOnCtrlC() async throws {
         try #require(Tmux.available, "tmux is installed by the test command")
-        let (service, seeder, campaign) = try await Self.seeded()
-        let verifier = try await seeder.member("verifier")
-        let tokenFile = service.directory + "/verifier.token"
-        try Data(verifier.utf8).write(to: URL(fileURLWithPath: tokenFile))
-        let tmux = try Tmux(width: 120, height: 40, command: "\(AnalyzeCommandTests.binary) verify --server \(service.server) --token-file \(tokenFile) "
+        let (service, seeder, campaign, _) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        let verifier = try String(contentsOfFile: tokenFile, encoding: .utf8)
+        let tmux = try Tmux(width: 120, height: 40, command: "\(Self.speaking("C.UTF-8")) \(AnalyzeCommandTests.binary) verify --server \(service.server) --token-file \(tokenFile) "
                             + "--player none --audio-dir \(service.directory)/audio; echo EXITED $?; sleep 120")
         let first = try tmux.wait(for: "[a] matches the prompt")
         #expect(first.contains("prompt  ") && first.contains("ASR     allume la lampe du salon"))
@@ -212,8 +242,9 @@ import Testing
         }
         #expect(ids.count == 2)
         try tmux.keys("C-c")
-        try tmux.wait(for: "EXITED 0")
-        #expect(try tmux.screen().contains("task given back to the queue"))
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("task given back to the queue"))
+        #expect(end.contains("1 result recorded in this session."))
         let claim = try await seeder.call("POST", "/v1/verification/claim", token: verifier)
         #expect(claim.json["task_id"] as? String == ids.last, "the released task is claimable again")
 
@@ -221,6 +252,130 @@ import Testing
         #expect(verifiers?.first?["reviews"] as? Int == 1)
         let report = try await seeder.call("GET", "/v1/campaigns/\(campaign)/report", token: seeder.admin).json
         #expect(((report["verification"] as? [String: Any])?["backlog_total"] as? Int ?? 0) >= 2)
+        #expect(service.stop() == 0)
+    }
+
+    @Test func verifySpeaksFrenchAndSaysOnceThatTakesAreSavedWithoutAPlayer() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, seeder, _, _) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        let audio = service.directory + "/audio"
+        let tmux = try Tmux(width: 160, height: 50, command: "\(Self.speaking("fr_FR.UTF-8")) \(AnalyzeCommandTests.binary) verify "
+                            + "--server \(service.server) --token-file \(tokenFile) --player none --audio-dir \(audio); echo EXITED $?; sleep 120")
+        let first = try tmux.wait(for: "[a] conforme à la phrase")
+        #expect(first.contains("Vérification Parloir  ·  q quitte (la tâche retourne dans la file)"))
+        #expect(first.contains("  [a] conforme à la phrase  [e] corriger la transcription  [t] étiquettes  [u] inutilisable  [p] réécouter  [s] passer  [q] quitter"))
+        #expect(first.contains("Pas de lecteur audio (--player none)\u{A0}: chaque prise est enregistrée dans \(audio)"))
+        #expect(first.contains("  phrase  ") && first.contains("  ASR     allume la lampe du salon") && first.contains("  écarts  "))
+        #expect(first.contains("Tâche tsk-") && first.contains("(désaccord avec l’ASR)"))
+        // The take is on disk, where the screen says, while its task is open.
+        let saved = "  audio enregistré dans "
+        let file = try #require(first.split(separator: "\n").first { $0.hasPrefix(saved) }.map { String($0.dropFirst(saved.count)) })
+        #expect(file.hasPrefix(audio + "/tsk-"))
+        #expect(FileManager.default.fileExists(atPath: file))
+
+        try tmux.keys("a")
+        let second = try tmux.wait(for: "[q] quitter", times: 2)
+        #expect(second.contains("✓ enregistré"))
+        #expect(second.components(separatedBy: "Pas de lecteur audio").count == 2, "the missing player is said once, not per task")
+        #expect(second.components(separatedBy: saved).count == 3, "each task says where its take is")
+        #expect(!FileManager.default.fileExists(atPath: file), "the first take's file went with its task")
+
+        try tmux.keys("q")
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("  tâche rendue à la file"))
+        #expect(end.contains("1 résultat enregistré pendant cette session."))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: audio).isEmpty, "no voice is left behind")
+        #expect(service.stop() == 0)
+    }
+
+    @Test func verifyEditingKeysGiveExactlyTheTranscriptTheServiceStores() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, seeder, _, takes) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        // No player on the PATH: the client says which it looked for.
+        let tmux = try Tmux(width: 160, height: 50, command: "\(Self.speaking("C")) PATH=\(service.directory) \(AnalyzeCommandTests.binary) verify "
+                            + "--server \(service.server) --token-file \(tokenFile) --audio-dir \(service.directory)/audio; echo EXITED $?; sleep 120")
+        let first = try tmux.wait(for: "[a] matches the prompt")
+        #expect(first.contains("No audio player found (tried aplay, paplay, ffplay, play): each take is saved in \(service.directory)/audio"))
+
+        try tmux.keys("e")
+        try tmux.wait(for: "transcript> allume la lampe du salon")
+        // Ctrl-W takes the last word; Backspace takes é whole (five letters of "séjour" leave "s").
+        try tmux.keys("C-w")
+        try tmux.type("séjour")
+        try tmux.wait(for: "transcript> allume la lampe du séjour")
+        for _ in 0..<5 { try tmux.keys("BSpace") }
+        try tmux.type("ous-sol")
+        try tmux.wait(for: "transcript> allume la lampe du sous-sol")
+        // Ctrl-A goes to the start; Ctrl-U takes what was typed there; Ctrl-D the letter under the cursor.
+        try tmux.keys("C-a")
+        try tmux.type("euh ")
+        try tmux.wait(for: "transcript> euh allume la lampe du sous-sol")
+        try tmux.keys("C-u")
+        try tmux.keys("C-d")
+        try tmux.type("A")
+        try tmux.wait(for: "transcript> Allume la lampe du sous-sol")
+        // Ctrl-E goes to the end; Ctrl-B and Ctrl-F move by a letter.
+        try tmux.keys("C-e")
+        try tmux.keys("C-b")
+        try tmux.keys("C-f")
+        try tmux.type(" s'il te plaît")
+        try tmux.wait(for: "transcript> Allume la lampe du sous-sol s'il te plaît")
+        try tmux.keys("Enter")
+        try tmux.wait(for: "✓ recorded")
+        try tmux.wait(for: "[q] quit", times: 2)
+        try tmux.keys("q")
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("1 result recorded in this session."))
+
+        // A second verifier answers what is left (a double review, if the take drew one), so the
+        // take's outcome and final transcript are settled.
+        let other = try await seeder.member("verifier")
+        for _ in 0..<10 {
+            let claim = try await seeder.call("POST", "/v1/verification/claim", token: other)
+            guard claim.status == 200, let task = claim.json["task_id"] as? String else { break }
+            let body = try JSONSerialization.data(withJSONObject: ["verdict": "matches_prompt"])
+            #expect(try await seeder.call("POST", "/v1/verification/tasks/\(task)/result", token: other, body: body).status == 200)
+        }
+        var finals: [String] = []
+        for take in takes {
+            let recording = try await seeder.call("GET", "/v1/recordings/\(take)", token: seeder.admin).json
+            if let final = recording["final_transcript"] as? String { finals.append(final) }
+        }
+        #expect(finals.contains("Allume la lampe du sous-sol s'il te plaît"), "\(finals)")
+        #expect(!finals.contains { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        #expect(service.stop() == 0)
+    }
+
+    @Test func verifyExitsNonZeroWithAMessageWhenItCannotWork() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let service = try ServiceCommandTests.RunningService()
+        let admin = try String(contentsOfFile: service.directory + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let seeder = Seeder(server: service.server, admin: admin)
+        let unknown = service.directory + "/unknown.token"
+        try Data("tok_\(UUID().uuidString)".utf8).write(to: URL(fileURLWithPath: unknown))
+        let worker = service.directory + "/worker.token"
+        try Data(try await seeder.member("worker").utf8).write(to: URL(fileURLWithPath: worker))
+        let nobody = "http://127.0.0.1:\(ServiceCommandTests.freePort())"
+        let verify = "\(AnalyzeCommandTests.binary) verify --player none --audio-dir \(service.directory)/audio"
+        let tmux = try Tmux(width: 240, height: 50, command: [
+            "\(Self.speaking("fr_FR.UTF-8")) \(verify) --server \(service.server) --token-file \(unknown)",
+            "\(Self.speaking("C.UTF-8")) \(verify) --server \(service.server) --token-file \(worker)",
+            "\(Self.speaking("C.UTF-8")) \(verify) --server \(nobody) --token-file \(unknown)",
+            "\(Self.speaking("fr_BE.UTF-8")) \(verify) --server \(service.server)",
+        ].map { $0 + "; echo EXIT=$?" }.joined(separator: "; ") + "; sleep 120")
+        let screen = try tmux.wait(for: "EXIT=", times: 4)
+        let runs = screen.components(separatedBy: "EXIT=")
+        try #require(runs.count == 5)
+        #expect(runs[0].contains("parloir: le service n’accepte pas ce jeton (HTTP 401)\u{A0}: vérifiez le jeton de vérificateur donné par --token-file ou PARLOIR_TOKEN"),
+                "\(runs[0])")
+        #expect(runs[1].hasPrefix("1") && runs[1].contains("parloir: this token is not a verifier's (HTTP 403): ask an admin for one (parloir member add --role verifier)"),
+                "\(runs[1])")
+        #expect(runs[2].hasPrefix("1") && runs[2].contains("parloir: cannot reach the service at \(nobody)"), "\(runs[2])")
+        #expect(runs[3].hasPrefix("1") && runs[3].contains("parloir: donnez le jeton de vérificateur avec --token-file FICHIER ou PARLOIR_TOKEN"), "\(runs[3])")
+        #expect(runs[4].hasPrefix("2"), "a missing token is a bad argument: \(runs[4])")
+        #expect(!screen.contains("résultat enregistré") && !screen.contains("result recorded"), "nothing was recorded, so no count is said")
         #expect(service.stop() == 0)
     }
 }
