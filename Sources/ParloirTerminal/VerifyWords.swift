@@ -187,6 +187,9 @@ public enum VerifyWords: String, Sendable, CaseIterable {
         case .notAllowed:
             localized(fr: "ce jeton n’est pas celui d’un vérificateur (HTTP 403)\u{A0}: demandez-en un à un administrateur (parloir member add --role verifier)",
                       en: "this token is not a verifier's (HTTP 403): ask an admin for one (parloir member add --role verifier)")
+        case .disabled:
+            localized(fr: "ce jeton a été désactivé par un administrateur (HTTP 403)\u{A0}: demandez-lui de le réactiver (parloir member enable)",
+                      en: "an admin disabled this token (HTTP 403): ask them to enable it again (parloir member enable)")
         case .unreachable(let server):
             localized(fr: "impossible de joindre le service à \(server)\u{A0}: vérifiez qu’il tourne (parloir serve) et l’adresse donnée par --server",
                       en: "cannot reach the service at \(server): check that it runs (parloir serve) and the address given with --server")
@@ -247,6 +250,8 @@ public enum VerifierServiceFailure: Error, Sendable, Equatable {
     case tokenNotAccepted
     /// The token's member may not verify (another role).
     case notAllowed
+    /// An admin disabled the token.
+    case disabled
     /// Nothing answered at the service's address.
     case unreachable(server: String)
     /// The lease ran out before the result came; the task is back in the queue.

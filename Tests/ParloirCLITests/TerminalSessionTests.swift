@@ -357,6 +357,13 @@ import Testing
         try Data("tok_\(UUID().uuidString)".utf8).write(to: URL(fileURLWithPath: unknown))
         let worker = service.directory + "/worker.token"
         try Data(try await seeder.member("worker").utf8).write(to: URL(fileURLWithPath: worker))
+        // A verifier whose token an admin disabled.
+        let disabled = service.directory + "/disabled.token"
+        let disabledToken = try await seeder.member("verifier")
+        try Data(disabledToken.utf8).write(to: URL(fileURLWithPath: disabled))
+        let who = try await seeder.call("GET", "/v1/me", token: disabledToken).json["id"] as? String
+        #expect(try await seeder.call("POST", "/v1/members/\(try #require(who))/state", token: admin,
+                                      body: Data(#"{"state":"disabled"}"#.utf8)).status == 200)
         let nobody = "http://127.0.0.1:\(ServiceCommandTests.freePort())"
         let verify = "\(AnalyzeCommandTests.binary) verify --player none --audio-dir \(service.directory)/audio"
         let tmux = try Tmux(width: 240, height: 50, command: [
@@ -364,10 +371,11 @@ import Testing
             "\(Self.speaking("C.UTF-8")) \(verify) --server \(service.server) --token-file \(worker)",
             "\(Self.speaking("C.UTF-8")) \(verify) --server \(nobody) --token-file \(unknown)",
             "\(Self.speaking("fr_BE.UTF-8")) \(verify) --server \(service.server)",
+            "\(Self.speaking("fr_FR.UTF-8")) \(verify) --server \(service.server) --token-file \(disabled)",
         ].map { $0 + "; echo EXIT=$?" }.joined(separator: "; ") + "; sleep 120")
-        let screen = try tmux.wait(for: "EXIT=", times: 4)
+        let screen = try tmux.wait(for: "EXIT=", times: 5)
         let runs = screen.components(separatedBy: "EXIT=")
-        try #require(runs.count == 5)
+        try #require(runs.count == 6)
         #expect(runs[0].contains("parloir: le service n’accepte pas ce jeton (HTTP 401)\u{A0}: vérifiez le jeton de vérificateur donné par --token-file ou PARLOIR_TOKEN"),
                 "\(runs[0])")
         #expect(runs[1].hasPrefix("1") && runs[1].contains("parloir: this token is not a verifier's (HTTP 403): ask an admin for one (parloir member add --role verifier)"),
@@ -375,6 +383,7 @@ import Testing
         #expect(runs[2].hasPrefix("1") && runs[2].contains("parloir: cannot reach the service at \(nobody)"), "\(runs[2])")
         #expect(runs[3].hasPrefix("1") && runs[3].contains("parloir: donnez le jeton de vérificateur avec --token-file FICHIER ou PARLOIR_TOKEN"), "\(runs[3])")
         #expect(runs[4].hasPrefix("2"), "a missing token is a bad argument: \(runs[4])")
+        #expect(runs[4].contains("parloir: ce jeton a été désactivé par un administrateur (HTTP 403)") && runs[5].hasPrefix("1"), "\(runs[4])")
         #expect(!screen.contains("résultat enregistré") && !screen.contains("result recorded"), "nothing was recorded, so no count is said")
         #expect(service.stop() == 0)
     }

@@ -75,7 +75,7 @@ import Testing
 
     @Test func aFailureSaysWhatHappenedAndWhatToDoInBothLanguages() {
         let failures: [VerifierServiceFailure] = [
-            .tokenNotAccepted, .notAllowed, .unreachable(server: "http://127.0.0.1:9"), .leaseLost, .unreadable,
+            .tokenNotAccepted, .notAllowed, .disabled, .unreachable(server: "http://127.0.0.1:9"), .leaseLost, .unreadable,
             .refused("too many requests (rate_limited, HTTP 429)"),
         ]
         for failure in failures {
@@ -115,7 +115,7 @@ import Testing
     /// « : ; ? ! » or inside guillemets, and no English left in the words of the client.
     @Test func frenchLinesUseFrenchTypography() {
         let words = VerifyWords.french
-        let failures: [VerifierServiceFailure] = [.tokenNotAccepted, .notAllowed, .unreachable(server: "http://h"), .leaseLost, .unreadable, .refused("x")]
+        let failures: [VerifierServiceFailure] = [.tokenNotAccepted, .notAllowed, .disabled, .unreachable(server: "http://h"), .leaseLost, .unreadable, .refused("x")]
         var lines = [words.title, words.quitHint, words.noPlayer(tried: ["aplay"], folder: "/d"), words.noPlayer(tried: nil, folder: "/d"),
                      words.idle(seconds: 5), words.recorded(2), words.task, words.promptLabel, words.diffLabel, words.noASR,
                      words.playing(with: "aplay", file: "/f"), words.saved("/f"), words.playerDidNotStart("aplay", file: "/f"),
