@@ -163,16 +163,19 @@ extension MemberCommand {
         }
     }
 
+    /// Moves the member `id` to `state` (active or disabled) and says so.
+    static func move(_ id: String, to state: String, service: ServiceOptions) async throws {
+        _ = try await request(try service.client(), "POST", "/v1/members/\(id)/state", json: "{\"state\":\"\(state)\"}")
+        print("\(id) is \(state)")
+    }
+
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Disable a member's token: it opens nothing until enabled again; takes, pay and reviews stay.")
         @OptionGroup var service: ServiceOptions
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
         func validate() throws { try validateMemberID(id) }
-        func run() async throws {
-            _ = try await request(try service.client(), "POST", "/v1/members/\(id)/state", json: "{\"state\":\"disabled\"}")
-            print("\(id) is disabled")
-        }
+        func run() async throws { try await MemberCommand.move(id, to: "disabled", service: service) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -180,10 +183,7 @@ extension MemberCommand {
         @OptionGroup var service: ServiceOptions
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
         func validate() throws { try validateMemberID(id) }
-        func run() async throws {
-            _ = try await request(try service.client(), "POST", "/v1/members/\(id)/state", json: "{\"state\":\"active\"}")
-            print("\(id) is active")
-        }
+        func run() async throws { try await MemberCommand.move(id, to: "active", service: service) }
     }
 
     struct Rotate: AsyncParsableCommand {
