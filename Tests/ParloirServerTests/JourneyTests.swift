@@ -223,6 +223,50 @@ struct JourneyTests {
     }
 
     @Test(.timeLimit(.minutes(3)))
+    func aWorkerTheTeamGaveATokenSignsInWithItAndAnOldOrAVerifiersTokenIsRefusedInFrench() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        let microphone = try Self.microphone()
+        defer { try? FileManager.default.removeItem(atPath: microphone) }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts, extra: Self.campaignSpec)
+            // Joined through an invite on another device, then given a new token by the team
+            // (the worker's old phone was lost, say: the browser app never shows a token).
+            let path = try await Self.invite(session, campaign: campaign)
+            let code = try #require(path.components(separatedBy: "invite=").last)
+            let joined = try await session.json(.post, "/v1/invites/\(code)/join", token: nil, [
+                "consent": true, "profile": ["accent": "belge", "region": "belgique", "gender": "female", "age_band": "25-34"],
+            ])
+            #expect(joined.status == 201)
+            let added = (id: try #require(joined["member_id"] as? String), token: try #require(joined["token"] as? String))
+            let rotated = try await session.request(.post, "/v1/members/\(added.id)/token", token: session.adminToken)
+            let token = try #require(rotated["token"] as? String)
+            let verifier = try await session.addMember(role: "verifier")
+            try await Self.withWorker(microphone: microphone, base: "http://127.0.0.1:\(session.port)") { worker in
+                let browser = worker.browser
+                try await browser.open(worker.base + "/")
+                func signIn(_ token: String) async throws {
+                    try await browser.waitFor("[data-testid=token]").sendKeys(token)
+                    try await browser.find("[data-testid=token-submit]").click()
+                }
+                try await signIn(added.token)
+                _ = try await browser.waitFor("[data-testid=message]", text: "Ce jeton n'est pas reconnu. Vérifiez qu'il est complet, sans espace.")
+                try await signIn(verifier.token)
+                _ = try await browser.waitFor("[data-testid=message]", text: "Ce jeton n'est pas celui d'un contributeur. Les vérificateurs ont leur propre page : /verify.")
+                try await worker.screenshot("worker-token.png")
+                try await signIn(token)
+                _ = try await worker.prompt()
+                // A new device: where the worker records is asked again.
+                try await browser.find("[data-testid=noise-condition] option[value='quiet']").click()
+                #expect(try await worker.record() == "accept")
+                #expect(try await worker.problems().isEmpty)
+            }
+            let me = try await session.request(.get, "/v1/me", token: token)
+            #expect(me["id"] as? String == added.id && (me["takes"] as? [String: Any])?["accept"] as? Int == 1)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
     func aClippedTakeIsRejectedWithItsFrenchHintThenACleanRetakeIsAccepted() async throws {
         let service = TestService()
         defer { service.cleanUp() }

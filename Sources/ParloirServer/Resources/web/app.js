@@ -5,7 +5,9 @@
 //   /#travail       "Mon travail" (work.js)
 //
 // Without a worker's session (GET /v1/session, which answers 200 either way, so that a
-// newcomer's visit logs no failed request), a screen asks the worker to open their invitation link.
+// newcomer's visit logs no failed request), a screen asks the worker to open their invitation link,
+// or to type the token the campaign's team gave them (a worker they added, or whose token they
+// replaced): POST /v1/session turns it into the same HttpOnly cookie.
 import { api } from "./api.js";
 import { h, showScreen } from "./dom.js";
 import { showJoin } from "./join.js";
@@ -98,7 +100,44 @@ function showNotJoined(note = null) {
         " ",
         h("button", { type: "button", class: "link-button", "data-testid": "resume", text: messages.notJoinedResumeButton, onclick: () => route({ ask: true }) }),
       ),
+      tokenForm(),
     ),
+  );
+}
+
+/** The token a campaign's team gave the worker, sent once to open the session (never kept by the page). */
+function tokenForm() {
+  const input = h("input", {
+    id: "token", name: "token", type: "password", autocomplete: "off", spellcheck: "false", required: true, "data-testid": "token",
+  });
+  const submit = h("button", { type: "submit", "data-testid": "token-submit", text: messages.tokenSubmit });
+  return h(
+    "form",
+    {
+      class: "token-sign-in",
+      "data-testid": "token-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const token = input.value.trim();
+        if (!token) return;
+        submit.disabled = true;
+        try {
+          const session = await api("POST", "/v1/session", { json: { token } });
+          if (session.role !== "worker") {
+            await api("DELETE", "/v1/session").catch(() => {});
+            showNotJoined(messages.tokenNotWorker);
+            return;
+          }
+          route();
+        } catch (error) {
+          showNotJoined(error.messageFr || messages.networkError);
+        }
+      },
+    },
+    h("p", { text: messages.tokenIntro }),
+    h("label", { for: "token", text: messages.tokenLabel }),
+    input,
+    submit,
   );
 }
 

@@ -23,6 +23,10 @@ export const recording = Object.freeze({
   notJoinedResume: "Vous avez déjà rejoint une campagne sur cet appareil ?",
   notJoinedResumeButton: "Reprendre",
   notJoinedStill: "Aucune participation n'est ouverte sur cet appareil. Ouvrez votre lien d'invitation.",
+  tokenIntro: "L'équipe de la campagne vous a donné un jeton (sur un nouvel appareil, par exemple) ? Saisissez-le ici.",
+  tokenLabel: "Votre jeton",
+  tokenSubmit: "Continuer avec ce jeton",
+  tokenNotWorker: "Ce jeton n'est pas celui d'un contributeur. Les vérificateurs ont leur propre page : /verify.",
 
   // Joining: consent
   inviteLoading: "Ouverture de l'invitation…",
