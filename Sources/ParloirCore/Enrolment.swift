@@ -122,6 +122,14 @@ public protocol EnrolmentStore: Sendable {
     func createInvite(_ invite: Invite, codeHash: String) async throws
     /// The invite whose code has this hash.
     func invite(codeHash: String) async throws -> Invite?
+    /// The campaign's invites, newest first (codes are never kept, only their hashes).
+    func invites(campaignID: String) async throws -> [Invite]
+    /// Makes the invite expire at `now` unless it had already; returns it afterwards, nil when
+    /// the campaign has no invite with this id. Workers who joined stay; nobody joins after.
+    ///
+    /// Atomic primitive: conditional update. A join counts its use under the same row lock and
+    /// only while the invite is unexpired, so no join passes once the revocation committed.
+    func expireInvite(campaignID: String, id: String, now: Date) async throws -> Invite?
     /// Mints `member` (a worker, consenting) through the invite: in one transaction, the
     /// invite's use is counted, the member and their enrolment are stored.
     ///

@@ -218,10 +218,10 @@ struct PromptsCommand: AsyncParsableCommand {
     }
 }
 
-/// A member id as the service makes them (`w-3f9c1a7b2d4e5f60`), so that it is a path segment as is.
-func validateMemberID(_ id: String) throws {
+/// An id as the service makes them (`w-3f9c1a7b2d4e5f60`, `inv-…`), so that it is a path segment as is.
+func validateID(_ id: String, what: String = "a member id", example: String = "w-3f9c1a7b2d4e5f60") throws {
     guard !id.isEmpty, id.count <= 64, id.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
-        throw ValidationError("ID must be a member id such as w-3f9c1a7b2d4e5f60")
+        throw ValidationError("ID must be \(what) such as \(example)")
     }
 }
 
@@ -275,7 +275,7 @@ struct MemberCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
         @Flag(name: .long, help: "Erase without asking (for scripts).") var yes = false
 
-        func validate() throws { try validateMemberID(id) }
+        func validate() throws { try validateID(id) }
 
         func run() async throws {
             let client = try service.client()

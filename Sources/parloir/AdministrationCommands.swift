@@ -174,7 +174,7 @@ extension MemberCommand {
             abstract: "Disable a member's token: it opens nothing until enabled again; takes, pay and reviews stay.")
         @OptionGroup var service: ServiceOptions
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
-        func validate() throws { try validateMemberID(id) }
+        func validate() throws { try validateID(id) }
         func run() async throws { try await MemberCommand.move(id, to: "disabled", service: service) }
     }
 
@@ -182,7 +182,7 @@ extension MemberCommand {
         static let configuration = CommandConfiguration(abstract: "Enable a disabled member's token again.")
         @OptionGroup var service: ServiceOptions
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
-        func validate() throws { try validateMemberID(id) }
+        func validate() throws { try validateID(id) }
         func run() async throws { try await MemberCommand.move(id, to: "active", service: service) }
     }
 
@@ -194,7 +194,7 @@ extension MemberCommand {
         )
         @OptionGroup var service: ServiceOptions
         @Argument(help: ArgumentHelp("The member's id.", valueName: "ID")) var id: String
-        func validate() throws { try validateMemberID(id) }
+        func validate() throws { try validateID(id) }
         func run() async throws {
             let data = try await request(try service.client(), "POST", "/v1/members/\(id)/token")
             guard let answer = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let token = answer["token"] as? String else {

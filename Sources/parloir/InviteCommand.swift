@@ -5,7 +5,8 @@ import ParloirCore
 
 struct InviteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "invite", abstract: "Make invite links through which workers join a campaign.", subcommands: [Create.self]
+        commandName: "invite", abstract: "Make, list and revoke the invite links through which workers join a campaign.",
+        subcommands: [Create.self, List.self, Revoke.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -79,6 +80,59 @@ struct InviteCommand: AsyncParsableCommand {
             print(link)
             let limits = [uses.map { "\($0) uses" }, (made["expires_at"] as? String).map { "expires \($0)" }].compactMap { $0 }
             FileHandle.standardError.write(Data("invite \(made["id"] as? String ?? "") for campaign \(campaignID)\(limits.isEmpty ? "" : ": " + limits.joined(separator: ", "))\n".utf8))
+        }
+    }
+}
+
+extension InviteCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a campaign's invites, newest first: id, state, uses, expiry, participant parameter.",
+            discussion: "Codes are kept only as hashes: a lost link cannot be shown again; make another and revoke the lost one."
+        )
+        @OptionGroup var service: ServiceOptions
+        @Option(name: .long, help: "The campaign's name or id.") var campaign: String
+        @Flag(name: .long, help: "Print JSON (for scripts).") var json = false
+
+        func run() async throws {
+            let client = try service.client()
+            let id = try await resolveCampaign(campaign, client: client)
+            let data = try await request(client, "GET", "/v1/campaigns/\(id)/invites")
+            guard let invites = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["invites"] as? [[String: Any]] else {
+                throw CommandLineFailure.refused("the service's answer is not a list of invites")
+            }
+            if json { return try printJSON("invites", invites) }
+            if invites.isEmpty {
+                print("\(campaign) has no invite yet: parloir invite create --campaign \(campaign)")
+                return
+            }
+            var rows = [["id", "state", "used", "expires", "participant", "created"]]
+            for invite in invites {
+                let used = String(invite["used"] as? Int ?? 0) + ((invite["uses"] as? Int).map { " of \($0)" } ?? "")
+                rows.append([invite["id"] as? String ?? "", invite["state"] as? String ?? "", used, invite["expires_at"] as? String ?? "never",
+                             invite["participant_param"] as? String ?? "-", invite["created_at"] as? String ?? ""])
+            }
+            print(table(rows))
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an invite: nobody joins through it any more; workers who joined stay.",
+            discussion: "Example: parloir invite revoke --campaign assistant-maison inv-3f9c1a7b2d4e5f60"
+        )
+        @OptionGroup var service: ServiceOptions
+        @Option(name: .long, help: "The campaign's name or id.") var campaign: String
+        @Argument(help: ArgumentHelp("The invite's id (parloir invite list shows them).", valueName: "ID")) var id: String
+
+        func validate() throws { try validateID(id, what: "an invite id", example: "inv-3f9c1a7b2d4e5f60") }
+
+        func run() async throws {
+            let client = try service.client()
+            let campaignID = try await resolveCampaign(campaign, client: client)
+            let data = try await request(client, "DELETE", "/v1/campaigns/\(campaignID)/invites/\(id)")
+            let used = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["used"] as? Int ?? 0
+            print("invite \(id) is revoked (\(used) worker\(used == 1 ? "" : "s") joined through it, and stay)")
         }
     }
 }

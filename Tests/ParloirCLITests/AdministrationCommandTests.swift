@@ -57,4 +57,23 @@ extension ServiceCommandTests {
         #expect(unknown.status == 1 && unknown.error.contains("does not exist"))
         #expect(service.stop() == 0)
     }
+
+    @Test func invitesAreListedAndRevokedFromTheTerminal() throws {
+        let example = AnalyzeCommandTests.root.appendingPathComponent("prompts/assistant-maison/campaign.yaml").path
+        let service = try RunningService(campaign: example)
+        let made = try service.admin(["invite", "create", "--campaign", "assistant-maison", "--uses", "3", "--json"])
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any])?["id"] as? String)
+        let listed = try service.admin(["invite", "list", "--campaign", "assistant-maison"])
+        #expect(listed.status == 0 && listed.output.hasPrefix("id"), "\(listed.error)")
+        let row = try #require(listed.output.split(separator: "\n").first { $0.hasPrefix(id) })
+        #expect(row.contains("open") && row.contains("0 of 3") && row.contains("never"), "\(row)")
+        // The first start's invite is listed too, older.
+        #expect(listed.output.split(separator: "\n").count == 3)
+        let revoked = try service.admin(["invite", "revoke", "--campaign", "assistant-maison", id])
+        #expect(revoked.status == 0 && revoked.output.contains("invite \(id) is revoked (0 workers joined through it, and stay)"))
+        #expect(try service.admin(["invite", "list", "--campaign", "assistant-maison", "--json"]).output.contains(#""state" : "expired""#))
+        #expect(try service.admin(["invite", "revoke", "--campaign", "assistant-maison", "inv-0000"]).status == 1)
+        #expect(try service.admin(["invite", "revoke", "--campaign", "assistant-maison", "INV/1"]).status == 2)
+        #expect(service.stop() == 0)
+    }
 }

@@ -156,4 +156,35 @@ import Testing
                                            ["role": "verifier", "profile": ["accent": "marseillais"]]).status == 201)
         }
     }
+
+    @Test func invitesAreListedAndRevokedAndARevokedLinkLetsNobodyIn() async throws {
+        let service = TestService()
+        defer { service.cleanUp() }
+        try await service.run { session in
+            let campaign = try await session.smallCampaign(prompts: Self.prompts)
+            let made = try await session.json(.post, "/v1/campaigns/\(campaign)/invites", token: session.adminToken, ["uses": 5])
+            #expect(made.status == 201 && made["state"] as? String == "open" && made["code"] is String)
+            let id = try #require(made["id"] as? String), code = try #require(made["code"] as? String)
+            let profile: [String: Any] = ["region": "belgique", "gender": "female", "age_band": "25-34"]
+            #expect(try await session.json(.post, "/v1/invites/\(code)/join", token: nil, ["consent": true, "profile": profile]).status == 201)
+
+            let listed = try await session.request(.get, "/v1/campaigns/\(campaign)/invites", token: session.adminToken)
+            let invites = try #require(listed["invites"] as? [[String: Any]])
+            #expect(invites.count == 1 && invites[0]["id"] as? String == id && invites[0]["used"] as? Int == 1 && invites[0]["uses"] as? Int == 5)
+            #expect(invites[0]["state"] as? String == "open" && invites[0]["code"] == nil, "a code is never shown again")
+
+            let revoked = try await session.request(.delete, "/v1/campaigns/\(campaign)/invites/\(id)", token: session.adminToken)
+            #expect(revoked.status == 200 && revoked["state"] as? String == "expired" && revoked["used"] as? Int == 1)
+            let terms = try await session.request(.get, "/v1/invites/\(code)", token: nil)
+            #expect(terms.status == 410 && terms.errorCode == "invite_expired")
+            #expect(((terms["error"] as? [String: Any])?["message_fr"] as? String)?.isEmpty == false)
+            let late = try await session.json(.post, "/v1/invites/\(code)/join", token: nil, ["consent": true, "profile": profile])
+            #expect(late.status == 410)
+            let after = try await session.request(.get, "/v1/campaigns/\(campaign)/invites", token: session.adminToken)
+            #expect((after["invites"] as? [[String: Any]])?.first?["state"] as? String == "expired")
+            #expect(try await session.request(.delete, "/v1/campaigns/\(campaign)/invites/inv-unknown", token: session.adminToken).status == 404)
+            let worker = try await session.addWorker()
+            #expect(try await session.request(.get, "/v1/campaigns/\(campaign)/invites", token: worker.token).status == 403)
+        }
+    }
 }

@@ -172,4 +172,40 @@ extension StoreContractTests {
             #expect(try await stores[0].replaceToken(memberID: "w-unknown", tokenHash: "hash-other") == false)
         }
     }
+
+    @Test(arguments: Engine.available)
+    func aRevokedInviteLetsNobodyJoinWhileReplicasJoinAtOnceAndIsListedExpired(engine: Engine) async throws {
+        try await withStores(engine, replicas: 2) { stores, _ in
+            let fixture = Fixture(store: stores[0])
+            let campaign = try await fixture.campaign()
+            try await stores[0].createInvite(Self.invite(campaign, id: "inv-1"), codeHash: "code-1")
+            try await stores[0].createInvite(Self.invite(campaign, id: "inv-2", uses: 1), codeHash: "code-2")
+            // The joins happen at the fixture's time: revoked a second before it, the invite
+            // refuses every join that comes after the revocation.
+            let revokedAt = Fixture.t0.addingTimeInterval(-1)
+            // Eight joins spread over the replicas, the revocation among them: every join either
+            // counted its use before it or is refused, and the count says how many got in.
+            async let joins = Self.joinAtOnce(stores, count: 8) { _ in nil }
+            async let revoked = stores[1].expireInvite(campaignID: campaign.id, id: "inv-1", now: revokedAt)
+            let ((joined, refused), invite) = try await (joins, revoked)
+            #expect(Set(refused).isSubset(of: [.inviteExpired]))
+            #expect(joined.count + refused.count == 8)
+            let after = try #require(try await stores[0].invite(codeHash: "code-1"))
+            #expect(after.used == joined.count && after.expiresAt == invite?.expiresAt)
+            await #expect(throws: EnrolmentError.inviteExpired) {
+                _ = try await stores[0].join(codeHash: "code-1", member: Self.joining("w-late"), tokenHash: "hash-w-late",
+                                             participantHash: nil, now: revokedAt.addingTimeInterval(1))
+            }
+            // Revoking again keeps the first expiry; an unknown id, or another campaign's, is nil.
+            let again = try await stores[0].expireInvite(campaignID: campaign.id, id: "inv-1", now: revokedAt.addingTimeInterval(60))
+            #expect(again?.expiresAt == invite?.expiresAt)
+            #expect(try await stores[0].expireInvite(campaignID: campaign.id, id: "inv-0", now: revokedAt) == nil)
+            #expect(try await stores[0].expireInvite(campaignID: "cmp-other", id: "inv-2", now: revokedAt) == nil)
+
+            let listed = try await stores[1].invites(campaignID: campaign.id)
+            #expect(Set(listed.map(\.id)) == ["inv-1", "inv-2"])
+            #expect(listed.first { $0.id == "inv-2" }?.refusal(at: revokedAt) == nil)
+            #expect(listed.first { $0.id == "inv-1" }?.refusal(at: revokedAt.addingTimeInterval(1)) == .inviteExpired)
+        }
+    }
 }

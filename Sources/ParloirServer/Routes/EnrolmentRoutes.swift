@@ -23,6 +23,8 @@ struct EnrolmentRoutes {
 
     func register(on group: RouterGroup<ParloirContext>) {
         group.post("campaigns/:campaign/invites") { request, context in try await create(request, context) }
+        group.get("campaigns/:campaign/invites") { _, context in try await list(context) }
+        group.delete("campaigns/:campaign/invites/:invite") { _, context in try await revoke(context) }
         group.get("invites/:code") { _, context in try await show(context) }
         group.post("invites/:code/join") { request, context in try await join(request, context) }
         group.get("session") { _, context in currentSession(context) }
@@ -51,13 +53,51 @@ struct EnrolmentRoutes {
         try Invite.validate(maxUses: body.uses, expiresAt: body.expiresAt, participantParam: body.participantParam, now: now)
         let (invite, code) = try await Self.makeInvite(store: store, campaignID: campaign.id, maxUses: body.uses, expiresAt: body.expiresAt,
                                                        participantParam: body.participantParam, now: now)
-        return JSONResponse.make(.object([
-            ("id", .string(invite.id)), ("campaign_id", .string(campaign.id)), ("code", .string(code)),
-            ("path", .string(Invite.linkPath(code: code))),
-            ("uses", invite.maxUses.map { .int($0) } ?? .null), ("used", .int(0)),
-            ("expires_at", invite.expiresAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+        return JSONResponse.make(Self.json(invite, now: now, code: code), status: .created)
+    }
+
+    /// An invite as the team sees it: its limits, its uses and whether it still lets workers in
+    /// (`open`, `expired` — revoked ones too — or `used_up`); with its code and link only when made.
+    static func json(_ invite: Invite, now: Date, code: String? = nil) -> OrderedJSON {
+        let iso = ISO8601DateFormatter()
+        let state: String
+        switch invite.refusal(at: now) {
+        case .inviteExpired: state = "expired"
+        case .inviteUsedUp: state = "used_up"
+        default: state = "open"
+        }
+        var fields: [(String, OrderedJSON)] = [("id", .string(invite.id)), ("campaign_id", .string(invite.campaignID))]
+        if let code { fields += [("code", .string(code)), ("path", .string(Invite.linkPath(code: code)))] }
+        fields += [
+            ("uses", invite.maxUses.map { .int($0) } ?? .null), ("used", .int(invite.used)),
+            ("expires_at", invite.expiresAt.map { .string(iso.string(from: $0)) } ?? .null),
             ("participant_param", .string(invite.participantParam)),
-        ]), status: .created)
+            ("created_at", .string(iso.string(from: invite.createdAt))), ("state", .string(state)),
+        ]
+        return .object(fields)
+    }
+
+    /// `GET /v1/campaigns/{id}/invites` (admin): the campaign's invites, newest first. Codes are
+    /// kept only as hashes, so a lost link cannot be shown again: make another.
+    func list(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaign = try await store.existingCampaign(id: try context.parameters.require("campaign"))
+        let now = Date()
+        let invites = try await store.invites(campaignID: campaign.id)
+        return JSONResponse.make(.object([("campaign_id", .string(campaign.id)), ("invites", .array(invites.map { Self.json($0, now: now) }))]))
+    }
+
+    /// `DELETE /v1/campaigns/{id}/invites/{invite}` (admin): nobody joins through it any more;
+    /// workers who joined stay. Answers the invite, expired now.
+    func revoke(_ context: ParloirContext) async throws -> Response {
+        _ = try context.member(.admin)
+        let campaign = try await store.existingCampaign(id: try context.parameters.require("campaign"))
+        let id = try context.parameters.require("invite")
+        let now = Date()
+        guard let invite = try await store.expireInvite(campaignID: campaign.id, id: id, now: now) else {
+            throw ParloirError.notFound("invite \(id) of campaign \(campaign.id)")
+        }
+        return JSONResponse.make(Self.json(invite, now: now))
     }
 
     /// An invite without limits for a campaign the service just created from its spec: the

@@ -49,6 +49,25 @@ extension PostgresStore {
         }
     }
 
+    public func invites(campaignID: String) async throws -> [Invite] {
+        try await read { session in
+            try await session.rows("SELECT * FROM invite WHERE campaign_id = \(campaignID) ORDER BY created_at DESC, id DESC")
+                .map(Self.invite(from:))
+        }
+    }
+
+    public func expireInvite(campaignID: String, id: String, now: Date) async throws -> Invite? {
+        try await withTransaction { session in
+            // Under the row lock a join takes to count its use: a join waiting for it finds the
+            // invite expired and counts nothing.
+            try await session.execute("""
+                UPDATE invite SET expires_at = \(now)
+                WHERE id = \(id) AND campaign_id = \(campaignID) AND (expires_at IS NULL OR expires_at > \(now))
+                """)
+            return try await session.row("SELECT * FROM invite WHERE id = \(id) AND campaign_id = \(campaignID)").map(Self.invite(from:))
+        }
+    }
+
     static func invite(from row: PostgresRandomAccessRow) throws -> Invite {
         Invite(id: try row["id"].decode(String.self), campaignID: try row["campaign_id"].decode(String.self),
                maxUses: try row["max_uses"].decode(Int?.self), used: try row["used"].decode(Int.self),

@@ -71,6 +71,23 @@ extension SQLiteStore {
         }
     }
 
+    public func invites(campaignID: String) async throws -> [Invite] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM invite WHERE campaign_id = ? ORDER BY created_at DESC, id DESC",
+                             arguments: [campaignID]).map(Self.invite(from:))
+        }
+    }
+
+    public func expireInvite(campaignID: String, id: String, now: Date) async throws -> Invite? {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE invite SET expires_at = ? WHERE id = ? AND campaign_id = ? AND (expires_at IS NULL OR expires_at > ?)
+                """, arguments: [now.timeIntervalSince1970, id, campaignID, now.timeIntervalSince1970])
+            return try Row.fetchOne(db, sql: "SELECT * FROM invite WHERE id = ? AND campaign_id = ?", arguments: [id, campaignID])
+                .map(Self.invite(from:))
+        }
+    }
+
     static func invite(from row: Row) -> Invite {
         Invite(id: row["id"], campaignID: row["campaign_id"], maxUses: row["max_uses"], used: row["used"],
                expiresAt: (row["expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
