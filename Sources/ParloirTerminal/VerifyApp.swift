@@ -161,7 +161,8 @@ public struct VerifyApp {
 
     enum Step {
         case recorded
-        case skipped
+        /// Passed over; `next` was claimed before it was given back (nil when no other waits).
+        case skipped(next: VerifierTask?)
         case quit
     }
 
@@ -182,15 +183,23 @@ public struct VerifyApp {
         }
         var recorded = 0
         do {
+            var pending: VerifierTask?
             session: while true {
-                guard let task = try await service.claim() else {
+                let claimed: VerifierTask?
+                if let next = pending {
+                    claimed = next
+                    pending = nil
+                } else {
+                    claimed = try await service.claim()
+                }
+                guard let task = claimed else {
                     say(style.paint(words.idle(seconds: Int(idleWait)), .dim))
                     if let key = terminal.readKey(timeout: idleWait), key == .character("q") || key == .interrupt { break session }
                     continue
                 }
                 switch try await review(task, terminal: terminal) {
                 case .recorded: recorded += 1
-                case .skipped: break
+                case .skipped(let next): pending = next
                 case .quit: break session
                 }
             }
@@ -273,13 +282,23 @@ public struct VerifyApp {
             case .character("p"):
                 play()
             case .character("s"), .character("q"), .interrupt:
+                // Skipping claims the next take before giving this one back: a take given back is
+                // first in the queue again, for this verifier too, and would come straight back.
+                var next: VerifierTask?
+                var failure: VerifierServiceFailure?
+                if key == .character("s") {
+                    do { next = try await service.claim() } catch { failure = error }
+                }
                 do {
                     try await service.release(task.taskID)
                     say(style.paint(words.givenBack, .dim))
                 } catch {
                     say(style.paint(words.notGivenBack(error), .yellow))
                 }
-                return key == .character("s") ? .skipped : .quit
+                if let failure { throw failure }
+                guard key == .character("s") else { return .quit }
+                if next == nil { say(style.paint(words.nothingElse, .dim)) }
+                return .skipped(next: next)
             default:
                 showMenu = false
                 continue
@@ -292,7 +311,7 @@ public struct VerifyApp {
             } catch {
                 say(style.paint(words.notRecorded(error), .red))
                 switch error {
-                case .leaseLost: return .skipped
+                case .leaseLost: return .skipped(next: nil)
                 case .tokenNotAccepted: throw error
                 default: break
                 }

@@ -157,6 +157,9 @@ public enum VerifyWords: String, Sendable, CaseIterable {
     }
 
     public var givenBack: String { localized(fr: "  tâche rendue à la file", en: "  task given back to the queue") }
+    public var nothingElse: String {
+        localized(fr: "  aucune autre tâche n’attend\u{A0}: celle-ci revient", en: "  no other task is waiting: this one comes back")
+    }
 
     public func notGivenBack(_ failure: VerifierServiceFailure) -> String {
         localized(fr: "  la tâche n’a pas pu être rendue (son bail expirera)\u{A0}: ", en: "  could not give the task back (its lease will run out): ")

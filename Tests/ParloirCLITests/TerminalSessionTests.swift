@@ -289,6 +289,24 @@ import Testing
         #expect(service.stop() == 0)
     }
 
+    @Test func verifySkipShowsAnotherTakeNotTheOneJustGivenBack() async throws {
+        try #require(Tmux.available, "tmux is installed by the test command")
+        let (service, seeder, _, _) = try await Self.seeded()
+        let tokenFile = try await Self.verifierTokenFile(service, seeder)
+        let tmux = try Tmux(width: 160, height: 50, command: "\(Self.speaking("C.UTF-8")) \(AnalyzeCommandTests.binary) verify "
+                            + "--server \(service.server) --token-file \(tokenFile) --player none --audio-dir \(service.directory)/audio; echo EXITED $?; sleep 120")
+        _ = try tmux.wait(for: "[q] quit")
+        try tmux.keys("s")
+        let screen = try tmux.wait(for: "[q] quit", times: 2)
+        let tasks = screen.split(separator: "\n").filter { $0.hasPrefix("Task tsk-") }.map { $0.split(separator: " ")[1] }
+        #expect(tasks.count == 2 && tasks[0] != tasks[1], "a skipped take does not come straight back: \(tasks)")
+        #expect(screen.contains("  task given back to the queue"))
+        try tmux.keys("q")
+        let end = try tmux.wait(for: "EXITED 0")
+        #expect(end.contains("0 results recorded in this session."))
+        #expect(service.stop() == 0)
+    }
+
     @Test func verifyEditingKeysGiveExactlyTheTranscriptTheServiceStores() async throws {
         try #require(Tmux.available, "tmux is installed by the test command")
         let (service, seeder, _, takes) = try await Self.seeded()
