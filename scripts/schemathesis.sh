@@ -167,6 +167,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 include-operation-id = "createInvite"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "429", "5xx"]
 
+# An invite the run itself used up or revoked is gone (410), as documented.
+[[operations]]
+include-operation-id = "showInvite"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "429", "5xx"]
+
 # A profile must use the campaign's own values, which the invite lists and no schema can.
 [[operations]]
 include-operation-id = "joinInvite"

@@ -39,7 +39,9 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
             known[hash] = stored
             member = stored
         }
-        if member.disabledAt != nil { throw Self.disabled }
+        // A disabled member is recognised (and refused by every route that needs a member, see
+        // `ParloirContext.member`), so that routes open to anyone still answer them: the pages'
+        // session check, signing out.
         return member
     }
 

@@ -28,6 +28,7 @@ public struct ParloirContext: AuthRequestContext, RequestContext {
     /// The member, who must hold one of `roles`; 401 without a valid token, 403 with the wrong role.
     public func member(_ roles: Role...) throws -> Member {
         guard let member = identity else { throw ParloirError.unauthorized() }
+        if member.disabledAt != nil { throw BearerTokenAuthenticator.disabled }
         guard roles.isEmpty || roles.contains(member.role) else {
             throw ParloirError.forbidden("this needs the role \(roles.map(\.rawValue).joined(separator: " or ")); the token is a \(member.role.rawValue)'s")
         }

@@ -107,6 +107,10 @@ import Testing
             #expect(((refused["error"] as? [String: Any])?["message_fr"] as? String)?.contains("suspendu") == true)
             let signIn = try await session.json(.post, "/v1/session", token: nil, ["token": worker.token])
             #expect(signIn.status == 403 && signIn.errorCode == "member_disabled")
+            // Routes open to anyone still answer: the pages' session check, signing out, health.
+            #expect(try await session.request(.get, "/v1/session", token: worker.token).status == 200)
+            #expect(try await session.request(.delete, "/v1/session", token: worker.token).status == 204)
+            #expect(try await session.request(.get, "/healthz", token: worker.token).status == 200)
             #expect(try await session.json(.post, "/v1/members/\(worker.id)/state", token: session.adminToken, ["state": "active"]).status == 200)
             #expect(try await session.request(.get, "/v1/me", token: worker.token).status == 200)
 

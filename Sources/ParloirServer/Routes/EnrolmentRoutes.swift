@@ -157,11 +157,12 @@ struct EnrolmentRoutes {
     }
 
     func join(_ request: Request, _ context: ParloirContext) async throws -> Response {
-        let (_, campaign) = try await usableInvite(context)
+        // The request is judged before the invite: a malformed one is 400 whatever became of the link.
         let body = try await RequestBodies.json(JoinBody.self, request)
         guard body.consent == true else {
             throw ParloirError(status: 400, code: "consent_required", message: "\"consent\" must be true: the worker consents to the campaign's terms to join")
         }
+        let (_, campaign) = try await usableInvite(context)
         let now = Date()
         var profile = body.profile ?? WorkerProfile()
         profile.consentAt = now
