@@ -97,7 +97,9 @@ struct EnrolmentRoutes {
         guard let invite = try await store.expireInvite(campaignID: campaign.id, id: id, now: now) else {
             throw ParloirError.notFound("invite \(id) of campaign \(campaign.id)")
         }
-        return JSONResponse.make(Self.json(invite, now: now))
+        // Judged as of its expiry at the earliest: the stored time may read back a hair later
+        // than `now` (SQLite keeps seconds as a double).
+        return JSONResponse.make(Self.json(invite, now: max(now, invite.expiresAt ?? now)))
     }
 
     /// An invite without limits for a campaign the service just created from its spec: the
