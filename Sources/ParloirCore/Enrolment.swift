@@ -75,6 +75,9 @@ public struct Enrolment: Sendable, Equatable {
     public var campaignID: String
     public var inviteID: String
 
+    /// The `inviteID` of a worker an admin added to the campaign.
+    public static let addedByAdmin = ""
+
     public init(memberID: String, campaignID: String, inviteID: String) {
         self.memberID = memberID
         self.campaignID = campaignID
@@ -139,8 +142,12 @@ public protocol EnrolmentStore: Sendable {
     /// the same participant win, the other throws `EnrolmentError.alreadyJoined` and counts
     /// nothing. Throws the invite's refusal otherwise.
     func join(codeHash: String, member: Member, tokenHash: String, participantHash: String?, now: Date) async throws -> Enrolment
-    /// The campaign the member joined through an invite, if they did.
+    /// The campaign the member joined through an invite (or was added to by an admin), if any.
     func enrolment(memberID: String) async throws -> Enrolment?
+    /// Stores `member` (added by an admin) and their enrolment in the campaign, in one
+    /// transaction, so that the recording app knows which campaign they record for; the
+    /// enrolment names no invite (`Enrolment.addedByAdmin`).
+    func createEnrolledMember(_ member: Member, tokenHash: String, campaignID: String, now: Date) async throws
     /// The key named `name`: `proposed` stored if there is none yet (insert-if-absent), so that
     /// every replica ends with the same key whichever proposed first.
     func serviceKey(name: String, proposed: [UInt8]) async throws -> [UInt8]

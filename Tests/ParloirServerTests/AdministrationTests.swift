@@ -150,10 +150,16 @@ import Testing
             #expect(refused.status == 400 && refused.errorCode == "invalid_profile")
             let message = (refused["error"] as? [String: Any])?["message"] as? String ?? ""
             #expect(message.contains("parisien, belge, quebecois"), "\(message)")
-            #expect(try await add("belge", campaign: name).status == 201)
+            // Added to the campaign by name: the worker belongs to it, so the app records for it.
+            let added = try await add("belge", campaign: name)
+            #expect(added.status == 201)
+            let campaignID = try #require(added["campaign_id"] as? String)
+            let me = try await session.request(.get, "/v1/me", token: try #require(added["token"] as? String))
+            #expect(me["campaign_id"] as? String == campaignID)
             // Without a campaign, a value no open campaign counts is refused too.
             #expect(try await add("marseillais", campaign: nil).status == 400)
-            #expect(try await add("quebecois", campaign: nil).status == 201)
+            let unattached = try await add("quebecois", campaign: nil)
+            #expect(unattached.status == 201 && unattached["campaign_id"] == nil)
             #expect(try await add("belge", campaign: "nulle-part").status == 404)
             // Verifiers and admins have no quota profile to check.
             #expect(try await session.json(.post, "/v1/members", token: session.adminToken,

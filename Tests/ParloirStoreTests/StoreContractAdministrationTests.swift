@@ -208,4 +208,24 @@ extension StoreContractTests {
             #expect(listed.first { $0.id == "inv-1" }?.refusal(at: revokedAt.addingTimeInterval(1)) == .inviteExpired)
         }
     }
+
+    @Test(arguments: Engine.available)
+    func aWorkerAddedToACampaignIsEnrolledInItAndErasedWithIt(engine: Engine) async throws {
+        try await withStore(engine) { store in
+            let fixture = Fixture(store: store)
+            let campaign = try await fixture.campaign()
+            let member = Member(id: "w-added", role: .worker, profile: WorkerProfile(accent: "belge", consentAt: Fixture.t0), createdAt: Fixture.t0)
+            try await store.createEnrolledMember(member, tokenHash: "hash-w-added", campaignID: campaign.id, now: Fixture.t0)
+            #expect(try await store.member(tokenHash: "hash-w-added") == member)
+            #expect(try await store.enrolment(memberID: "w-added") == Enrolment(memberID: "w-added", campaignID: campaign.id, inviteID: Enrolment.addedByAdmin))
+            // Nothing half-written: a second member with the same token hash stores neither row.
+            let twin = Member(id: "w-twin", role: .worker, profile: WorkerProfile(), createdAt: Fixture.t0)
+            await #expect(throws: (any Error).self) {
+                try await store.createEnrolledMember(twin, tokenHash: "hash-w-added", campaignID: campaign.id, now: Fixture.t0)
+            }
+            #expect(try await store.enrolment(memberID: "w-twin") == nil)
+            _ = try await store.eraseMember(id: "w-added", requestedBy: "a-admin", now: Fixture.t0, erasureID: "era-1")
+            #expect(try await store.enrolment(memberID: "w-added") == nil)
+        }
+    }
 }

@@ -51,6 +51,12 @@ struct MemberRoutes {
         let role: Role
         let token: String
         let profile: WorkerProfile
+        /// The campaign a worker was added to (they record for it), when one was named.
+        let campaignID: String?
+        enum CodingKeys: String, CodingKey {
+            case id, role, token, profile
+            case campaignID = "campaign_id"
+        }
     }
 
     func create(_ request: Request, _ context: ParloirContext) async throws -> Response {
@@ -59,16 +65,25 @@ struct MemberRoutes {
         let role: Role = try RequestBodies.choice(body.role, field: "role")
         let profile = body.profile ?? WorkerProfile()
         try profile.validate()
-        if role == .worker { try await checkVocabulary(profile, campaign: body.campaign) }
+        let campaign = role == .worker ? try await checkVocabulary(profile, campaign: body.campaign) : nil
         let token = Identifiers.token()
-        let member = Member(id: Identifiers.make(Identifiers.memberPrefix(for: role)), role: role, profile: profile, createdAt: Date())
-        try await store.createMember(member, tokenHash: TokenHash.of(token))
-        return try JSONResponse.make(CreatedBody(id: member.id, role: member.role, token: token, profile: profile), status: .created)
+        let now = Date()
+        let member = Member(id: Identifiers.make(Identifiers.memberPrefix(for: role)), role: role, profile: profile, createdAt: now)
+        if let campaign {
+            // A worker added to a campaign belongs to it as one who joined by an invite does:
+            // the recording app records for it.
+            try await store.createEnrolledMember(member, tokenHash: TokenHash.of(token), campaignID: campaign.id, now: now)
+        } else {
+            try await store.createMember(member, tokenHash: TokenHash.of(token))
+        }
+        return try JSONResponse.make(CreatedBody(id: member.id, role: member.role, token: token, profile: profile, campaignID: campaign?.id), status: .created)
     }
 
     /// Refuses a worker's profile value the campaign does not count (it would fall into `other`
     /// in quotas nobody can fill), listing the values it does count.
-    func checkVocabulary(_ profile: WorkerProfile, campaign: String?) async throws {
+    /// Returns the campaign named, if one was.
+    @discardableResult
+    func checkVocabulary(_ profile: WorkerProfile, campaign: String?) async throws -> Campaign? {
         if let campaign {
             var found = try await store.campaign(id: campaign)
             if found == nil { found = try await store.campaign(named: campaign) }
@@ -76,11 +91,12 @@ struct MemberRoutes {
                 throw CampaignStoreError.notFound(campaignID: campaign)
             }
             try ProfileVocabulary.check(profile, against: [ProfileVocabulary(spec: found.spec)], whose: "campaign \(found.spec.name)'s")
-        } else {
-            let states = try await store.campaignStates()
-            let live = try await store.campaigns().filter { states[$0.id] != .closed }
-            try ProfileVocabulary.check(profile, against: live.map { ProfileVocabulary(spec: $0.spec) }, whose: "the open campaigns'")
+            return found
         }
+        let states = try await store.campaignStates()
+        let live = try await store.campaigns().filter { states[$0.id] != .closed }
+        try ProfileVocabulary.check(profile, against: live.map { ProfileVocabulary(spec: $0.spec) }, whose: "the open campaigns'")
+        return nil
     }
 
     /// `GET /v1/me`: who the token is, their takes and earnings, the campaign they joined through

@@ -49,6 +49,20 @@ extension PostgresStore {
         }
     }
 
+    public func createEnrolledMember(_ member: Member, tokenHash: String, campaignID: String, now: Date) async throws {
+        let profile = try Self.json(member.profile)
+        try await withTransaction { session in
+            try await session.execute("""
+                INSERT INTO member (id, role, token_hash, profile, created_at)
+                VALUES (\(member.id), \(member.role.rawValue), \(tokenHash), \(profile)::jsonb, \(member.createdAt))
+                """)
+            try await session.execute("""
+                INSERT INTO enrolment (member_id, campaign_id, invite_id, participant_hash, created_at)
+                VALUES (\(member.id), \(campaignID), \(Enrolment.addedByAdmin), NULL, \(now))
+                """)
+        }
+    }
+
     public func invites(campaignID: String) async throws -> [Invite] {
         try await read { session in
             try await session.rows("SELECT * FROM invite WHERE campaign_id = \(campaignID) ORDER BY created_at DESC, id DESC")

@@ -71,6 +71,16 @@ extension SQLiteStore {
         }
     }
 
+    public func createEnrolledMember(_ member: Member, tokenHash: String, campaignID: String, now: Date) async throws {
+        let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
+        try await write { db in
+            try db.execute(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO enrolment (member_id, campaign_id, invite_id, participant_hash, created_at) VALUES (?, ?, ?, NULL, ?)",
+                           arguments: [member.id, campaignID, Enrolment.addedByAdmin, now.timeIntervalSince1970])
+        }
+    }
+
     public func invites(campaignID: String) async throws -> [Invite] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM invite WHERE campaign_id = ? ORDER BY created_at DESC, id DESC",
