@@ -42,6 +42,11 @@ extension StoreContractTests {
                 let assignment = try await fixture.assign(campaign, try await fixture.member("w-\(index)"))
                 try await fixture.upload(assignment, campaign: campaign, accepted: index != 1, sha256: sha256)
             }
+            // What an admin switched off arrives switched off.
+            let disabledAt = Fixture.t0
+            let prompt = try #require(try await store.promptListings(campaignID: campaign.id, after: nil, limit: 1, now: Fixture.t0).first)
+            _ = try await store.setPromptDisabled(campaignID: campaign.id, promptID: prompt.id, at: disabledAt, now: Fixture.t0)
+            #expect(try await store.setMemberDisabled(id: "w-0", at: disabledAt))
             let migration = StoreMigration(sourceDatabase: database.url, sourceBlobs: folder + "/from", targetDatabase: destination.url,
                                            targetBlobs: folder + "/to", stagingDirectory: folder + "/staging")
             let report = try await migration.run { _ in }
@@ -50,6 +55,8 @@ extension StoreContractTests {
             let copied = try await destination.open()
             #expect(try await copied.referencedBlobs() == store.referencedBlobs())
             #expect(try await copied.report(of: campaign, now: Fixture.t0).quotas.count == store.report(of: campaign, now: Fixture.t0).quotas.count)
+            #expect(try await copied.promptListings(campaignID: campaign.id, after: nil, limit: 1, now: Fixture.t0).first?.disabledAt == disabledAt)
+            #expect(try await copied.member(tokenHash: "hash-w-0")?.disabledAt == disabledAt)
             try await copied.close()
             #expect(try await migration.run { _ in }.rowsCopied == 0, "a second run finds everything there")
         }
