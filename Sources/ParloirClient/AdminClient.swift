@@ -45,7 +45,8 @@ public struct AdminClient: Sendable {
         guard (200..<300).contains(status) else {
             struct Envelope: Decodable { struct Inner: Decodable { let code: String; let message: String }; let error: Inner }
             if let envelope = try? JSONDecoder().decode(Envelope.self, from: data) {
-                throw ClientError(message: "\(envelope.error.message) (\(envelope.error.code), HTTP \(status))", status: status)
+                throw ClientError(message: "\(envelope.error.message) (\(envelope.error.code), HTTP \(status))", status: status,
+                                  code: envelope.error.code)
             }
             throw ClientError(message: "HTTP \(status)", status: status)
         }
@@ -58,5 +59,13 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// HTTP status, when the service answered.
     public let status: Int?
+    /// The service's error code (`lease_lost`, `member_disabled`), when it gave one.
+    public let code: String?
     public var description: String { message }
+
+    public init(message: String, status: Int?, code: String? = nil) {
+        self.message = message
+        self.status = status
+        self.code = code
+    }
 }

@@ -30,18 +30,13 @@ struct BearerTokenAuthenticator: AuthenticatorMiddleware {
         } else {
             return nil
         }
+        // A disabled member is recognised too (and refused by every route that needs a member,
+        // see `ParloirContext.member`), so that routes open to anyone still answer them: the
+        // pages' session check, signing out.
         let hash = TokenHash.of(token)
-        let member: Member
-        if let known = known[hash] {
-            member = known
-        } else {
-            guard let stored = try await store.member(tokenHash: hash) else { return nil }
-            known[hash] = stored
-            member = stored
-        }
-        // A disabled member is recognised (and refused by every route that needs a member, see
-        // `ParloirContext.member`), so that routes open to anyone still answer them: the pages'
-        // session check, signing out.
+        if let member = known[hash] { return member }
+        guard let member = try await store.member(tokenHash: hash) else { return nil }
+        known[hash] = member
         return member
     }
 

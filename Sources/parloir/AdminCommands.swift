@@ -37,16 +37,16 @@ func makeClient(server: String, tokenFile: String) throws -> AdminClient {
 
 /// Sends a request and prints the JSON answer; a refusal becomes a one-line message and exit 1.
 func sendAndPrint(_ client: AdminClient, _ method: String, _ path: String, body: Data?, contentType: String?) async throws -> Data {
-    do {
-        let data = try await client.send(method, path, body: body, contentType: contentType)
-        print(String(decoding: data, as: UTF8.self))
-        // Warnings in an answer (a prompt import's) are said on standard error too, where a person sees them.
-        if let answer = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let warnings = answer["warnings"] as? [String] {
-            for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        }
-        return data
-    } catch {
-        throw CommandLineFailure.refused(error.message)
+    let data = try await request(client, method, path, body: body, contentType: contentType)
+    print(String(decoding: data, as: UTF8.self))
+    return data
+}
+
+/// The warnings of a prompt import's answer, said on standard error, where a person sees them.
+func printWarnings(_ data: Data) {
+    struct Answer: Decodable { let warnings: [String]? }
+    for warning in (try? JSONDecoder().decode(Answer.self, from: data))?.warnings ?? [] {
+        FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
     }
 }
 
@@ -67,12 +67,7 @@ struct CampaignCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print the service's JSON answer (for scripts).") var json = false
 
         func run() async throws {
-            let data: Data
-            do {
-                data = try await service.client().send("GET", "/v1/campaigns")
-            } catch let error as ClientError {
-                throw CommandLineFailure.refused(error.message)
-            }
+            let data = try await request(try service.client(), "GET", "/v1/campaigns")
             if json {
                 print(String(decoding: data, as: UTF8.self))
                 return
@@ -102,12 +97,7 @@ struct CampaignCommand: AsyncParsableCommand {
     static func move(_ campaign: String, to state: CampaignState, service: ServiceOptions) async throws {
         let client = try service.client()
         let id = try await resolveCampaign(campaign, client: client)
-        do {
-            _ = try await client.send("POST", "/v1/campaigns/\(id)/state", body: Data("{\"state\":\"\(state.rawValue)\"}".utf8),
-                                      contentType: "application/json")
-        } catch {
-            throw CommandLineFailure.refused(error.message)
-        }
+        _ = try await request(client, "POST", "/v1/campaigns/\(id)/state", json: "{\"state\":\"\(state.rawValue)\"}")
         print("\(campaign) (\(id)) is \(state.rawValue)")
     }
 
@@ -152,7 +142,7 @@ struct CampaignCommand: AsyncParsableCommand {
             let folder = (file as NSString).deletingLastPathComponent
             for promptFile in parsed.promptFiles {
                 let prompts = try readFile((folder as NSString).appendingPathComponent(promptFile))
-                _ = try await sendAndPrint(client, "POST", "/v1/campaigns/\(id)/prompts", body: prompts, contentType: "text/plain; charset=utf-8")
+                printWarnings(try await sendAndPrint(client, "POST", "/v1/campaigns/\(id)/prompts", body: prompts, contentType: "text/plain; charset=utf-8"))
             }
         }
     }
@@ -183,16 +173,10 @@ struct PromptsCommand: AsyncParsableCommand {
             let id = try await resolveCampaign(campaign, client: client)
             let type = file.hasSuffix(".json") ? "application/json" : "text/plain; charset=utf-8"
             let body = try readFile(file)
-            let data: Data
-            do {
-                data = try await client.send("POST", "/v1/campaigns/\(id)/prompts", body: body, contentType: type)
-            } catch {
-                throw CommandLineFailure.refused(error.message)
-            }
+            let data = try await request(client, "POST", "/v1/campaigns/\(id)/prompts", body: body, contentType: type)
             struct Answer: Decodable {
                 let imported: Int
                 let rejected: [PromptRejection]
-                let warnings: [String]?
             }
             guard let answer = try? JSONDecoder().decode(Answer.self, from: data) else { throw CommandLineFailure.refused("the service's answer is not an import result") }
             if json {
@@ -200,7 +184,7 @@ struct PromptsCommand: AsyncParsableCommand {
             } else {
                 print(Self.summary(imported: answer.imported, rejected: answer.rejected))
             }
-            for warning in answer.warnings ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            printWarnings(data)
             if answer.imported == 0 && !answer.rejected.isEmpty {
                 throw CommandLineFailure.refused("no prompt of \(file) was imported: every line was rejected")
             }

@@ -4,12 +4,17 @@ import ParloirClient
 import ParloirCore
 
 /// Sends a request whose refusal ends the command with the service's message (exit 1).
-func request(_ client: AdminClient, _ method: String, _ path: String, json body: String? = nil) async throws -> Data {
+func request(_ client: AdminClient, _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil) async throws -> Data {
     do {
-        return try await client.send(method, path, body: body.map { Data($0.utf8) }, contentType: body == nil ? nil : "application/json")
+        return try await client.send(method, path, body: body, contentType: contentType)
     } catch {
         throw CommandLineFailure.refused(error.message)
     }
+}
+
+/// Sends a JSON body (see `request`).
+func request(_ client: AdminClient, _ method: String, _ path: String, json: String) async throws -> Data {
+    try await request(client, method, path, body: Data(json.utf8), contentType: "application/json")
 }
 
 /// Every page of a listing route (`items` under `key`), following `next_after`.

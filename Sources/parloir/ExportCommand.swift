@@ -81,9 +81,7 @@ struct ExportCommand: AsyncParsableCommand {
         let store = try await StoreFactory.openStore(url: databaseURL, poolSize: 4)
         let blobs = try await StoreFactory.openBlobs(url: StoreURLs.blobs(self.blobs) ?? StoreFactory.defaultBlobsURL(dataDirectory: dataDir),
                                                      stagingDirectory: dataDir + "/staging")
-        let found: Campaign?
-        if let byID = try await store.campaign(id: campaign) { found = byID } else { found = try await store.campaign(named: campaign) }
-        guard let found else {
+        guard let found = try await store.campaign(idOrName: campaign) else {
             let names = try await store.campaigns().map { "\($0.spec.name) (\($0.id))" }
             throw CommandLineFailure.badArgument("no campaign \"\(campaign)\"; campaigns are " + names.joined(separator: ", "))
         }

@@ -56,13 +56,8 @@ struct InviteCommand: AsyncParsableCommand {
             if let uses { body["uses"] = uses }
             if let expires, let date = Self.expiry(expires, now: Date()) { body["expires_at"] = ISO8601DateFormatter().string(from: date) }
             if let participantParam { body["participant_param"] = participantParam }
-            let request = try JSONSerialization.data(withJSONObject: body)
-            let answer: Data
-            do {
-                answer = try await client.send("POST", "/v1/campaigns/\(campaignID)/invites", body: request, contentType: "application/json")
-            } catch {
-                throw CommandLineFailure.refused(error.message)
-            }
+            let answer = try await request(client, "POST", "/v1/campaigns/\(campaignID)/invites",
+                                           body: try JSONSerialization.data(withJSONObject: body), contentType: "application/json")
             if json {
                 print(String(decoding: answer, as: UTF8.self))
                 return
@@ -143,12 +138,7 @@ func resolveCampaign(_ nameOrID: String, client: AdminClient) async throws -> St
         struct Campaign: Decodable { let id: String; let name: String }
         let campaigns: [Campaign]
     }
-    let data: Data
-    do {
-        data = try await client.send("GET", "/v1/campaigns")
-    } catch {
-        throw CommandLineFailure.refused(error.message)
-    }
+    let data = try await request(client, "GET", "/v1/campaigns")
     let campaigns = (try? JSONDecoder().decode(Listed.self, from: data).campaigns) ?? []
     if let found = campaigns.first(where: { $0.id == nameOrID }) ?? campaigns.first(where: { $0.name == nameOrID }) { return found.id }
     let known = campaigns.map(\.name).joined(separator: ", ")

@@ -154,9 +154,9 @@ struct VerifyCommand: AsyncParsableCommand {
         switch error.status {
         case nil: return .unreachable(server: server.absoluteString)
         case 401: return .tokenNotAccepted
-        case 403 where error.message.contains("(member_disabled,"): return .disabled
+        case 403 where error.code == "member_disabled": return .disabled
         case 403: return forbidden ?? .refused(error.message)
-        case 409 where error.message.contains("lease_lost"): return .leaseLost
+        case 409 where error.code == "lease_lost": return .leaseLost
         default: return .refused(error.message)
         }
     }

@@ -135,6 +135,12 @@ public typealias ParloirStore = CampaignStore & MemberStore & CollectionStore & 
     & TranscriptionQueue & JobLeases & PrivacyStore & EnrolmentStore & AdministrationStore & StoreLifecycle
 
 extension CampaignStore {
+    /// The campaign whose id, or else whose name, is `idOrName`.
+    public func campaign(idOrName: String) async throws -> Campaign? {
+        if let byID = try await campaign(id: idOrName) { return byID }
+        return try await campaign(named: idOrName)
+    }
+
     /// The campaign with `id`, or `CampaignStoreError.notFound`.
     public func existingCampaign(id: String) async throws -> Campaign {
         guard let campaign = try await campaign(id: id) else { throw CampaignStoreError.notFound(campaignID: id) }

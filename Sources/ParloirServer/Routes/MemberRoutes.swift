@@ -82,14 +82,9 @@ struct MemberRoutes {
     /// Refuses a worker's profile value the campaign does not count (it would fall into `other`
     /// in quotas nobody can fill), listing the values it does count.
     /// Returns the campaign named, if one was.
-    @discardableResult
     func checkVocabulary(_ profile: WorkerProfile, campaign: String?) async throws -> Campaign? {
         if let campaign {
-            var found = try await store.campaign(id: campaign)
-            if found == nil { found = try await store.campaign(named: campaign) }
-            guard let found else {
-                throw CampaignStoreError.notFound(campaignID: campaign)
-            }
+            guard let found = try await store.campaign(idOrName: campaign) else { throw CampaignStoreError.notFound(campaignID: campaign) }
             try ProfileVocabulary.check(profile, against: [ProfileVocabulary(spec: found.spec)], whose: "campaign \(found.spec.name)'s")
             return found
         }

@@ -28,11 +28,6 @@ extension PostgresStore {
     }
 
     /// Refuses an assignment in a campaign that is not open (read in the assignment's transaction).
-    static func requireOpen(_ session: PostgresSession, campaignID: String) async throws {
-        let state = try await session.value("SELECT state FROM campaign WHERE id = \(campaignID)", as: String.self).flatMap(CampaignState.init(rawValue:))
-        if let state, state != .open { throw CollectionError.campaignNotOpen(state) }
-    }
-
     public func createInvite(_ invite: Invite, codeHash: String) async throws {
         try await withTransaction { session in
             try await session.execute("""
@@ -50,12 +45,8 @@ extension PostgresStore {
     }
 
     public func createEnrolledMember(_ member: Member, tokenHash: String, campaignID: String, now: Date) async throws {
-        let profile = try Self.json(member.profile)
         try await withTransaction { session in
-            try await session.execute("""
-                INSERT INTO member (id, role, token_hash, profile, created_at)
-                VALUES (\(member.id), \(member.role.rawValue), \(tokenHash), \(profile)::jsonb, \(member.createdAt))
-                """)
+            try await Self.insertMember(session, member, tokenHash: tokenHash)
             try await session.execute("""
                 INSERT INTO enrolment (member_id, campaign_id, invite_id, participant_hash, created_at)
                 VALUES (\(member.id), \(campaignID), \(Enrolment.addedByAdmin), NULL, \(now))
@@ -90,7 +81,6 @@ extension PostgresStore {
     }
 
     public func join(codeHash: String, member: Member, tokenHash: String, participantHash: String?, now: Date) async throws -> Enrolment {
-        let profile = try Self.json(member.profile)
         return try await withTransaction { session in
             // The count moves only while the invite may be used: whichever replicas join at
             // once, the row lock makes them take the uses one after the other.
@@ -103,10 +93,7 @@ extension PostgresStore {
                 throw try Self.invite(from: row).refusal(at: now) ?? EnrolmentError.inviteUsedUp
             }
             let inviteID = try row["id"].decode(String.self), campaignID = try row["campaign_id"].decode(String.self)
-            try await session.execute("""
-                INSERT INTO member (id, role, token_hash, profile, created_at)
-                VALUES (\(member.id), \(member.role.rawValue), \(tokenHash), \(profile)::jsonb, \(member.createdAt))
-                """)
+            try await Self.insertMember(session, member, tokenHash: tokenHash)
             // The unique index decides between two joins of one participant: the second waits
             // for the first to commit, then inserts nothing, and its transaction is undone.
             let enrolled = try await session.value("""

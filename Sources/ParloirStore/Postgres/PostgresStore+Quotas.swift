@@ -67,8 +67,8 @@ extension PostgresStore {
                 """) {
                 return (try Self.assignment(from: row), false)
             }
-            // A worker's assignment under way stays theirs; a new one needs an open campaign.
-            try await Self.requireOpen(session, campaignID: campaign.id)
+            // A worker's assignment under way stays theirs; a new one needs an open campaign (the
+            // snapshot reads its state).
             try await Self.expireAssignments(session, campaignID: campaign.id, now: now)
             let snapshot = try await Self.snapshot(session, gate: gate)
             let needed = try gate.decide(snapshot)
@@ -128,6 +128,20 @@ extension PostgresStore {
             """)
     }
 
+    /// What a take standing accepted adds, whether the DSP core accepted it or an appeal was
+    /// upheld: its place in the tallies, a speaker for its prompt, and its pay (`kind` says why).
+    /// The caller holds the tallies (`lockTallies`).
+    static func countAccepted(_ session: PostgresSession, recordingID: String, campaignID: String, promptID: Int64, cells: [String],
+                              workerID: String, seconds: Double, payCents: Int, kind: String, now: Date) async throws {
+        try await adjustCounted(session, campaignID: campaignID, cells: cells, workerID: workerID, seconds: seconds, by: 1)
+        try await session.execute("UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = \(promptID)")
+        try await session.execute("""
+            INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
+            VALUES (\(workerID), \(campaignID), \(recordingID), \(payCents), \(kind), \(now))
+            ON CONFLICT (recording_id) DO NOTHING
+            """)
+    }
+
     /// Moves a counted take in or out (`by` ±1) of the campaign's totals and of each of its cells,
     /// adding or removing the worker as a speaker when it is their first or last take there.
     /// The caller holds the tallies (`lockTallies`).
@@ -181,10 +195,16 @@ extension PostgresStore {
         }
     }
 
-    /// What the assignment gate needs, read under the tally locks.
+    /// What the assignment gate needs, read under the tally locks; throws
+    /// `CollectionError.campaignNotOpen` for a paused or closed campaign (a new assignment needs
+    /// an open one).
     static func snapshot(_ session: PostgresSession, gate: AssignmentGate) async throws -> AssignmentSnapshot {
         let campaignID = gate.campaign.id
-        let promptCount = try await session.value("SELECT prompt_count FROM campaign WHERE id = \(campaignID)", as: Int.self) ?? 0
+        let row = try await session.row("SELECT prompt_count, state FROM campaign WHERE id = \(campaignID)")
+        if let state = try row?["state"].decode(String.self), let parsed = CampaignState(rawValue: state), parsed != .open {
+            throw CollectionError.campaignNotOpen(parsed)
+        }
+        let promptCount = try row?["prompt_count"].decode(Int.self) ?? 0
         let own = try await session.value("""
             SELECT recordings FROM quota_speaker WHERE campaign_id = \(campaignID) AND cell = \(TallyKey.campaign) AND worker_id = \(gate.worker.id)
             """, as: Int.self) ?? 0
@@ -213,7 +233,7 @@ extension PostgresStore {
             var inputs = ReportInputs()
             inputs.quality = try await Self.qualityInputs(session, campaignID: id)
             inputs.doubleReviewWER = try await Self.reviewComparisons(session, campaignID: id).doubleReviewWER()
-            inputs.promptCount = try await session.value("SELECT COUNT(*) FROM prompt WHERE campaign_id = \(id) AND disabled_at IS NULL", as: Int.self) ?? 0
+            inputs.promptCount = try await session.value("SELECT prompt_count FROM campaign WHERE id = \(id)", as: Int.self) ?? 0
             if let row = try await session.row("""
                 SELECT COUNT(*) AS takes, COUNT(DISTINCT worker_id) AS workers,
                     COALESCE(SUM(CASE WHEN \(unescaped: Self.counted()) THEN 1 ELSE 0 END), 0) AS accepted,

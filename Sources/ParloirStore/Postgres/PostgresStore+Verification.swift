@@ -236,16 +236,10 @@ extension PostgresStore {
                     try await Self.adjustInFlight(session, campaignID: campaignID, cells: openCells,
                                                   newSpeaker: try open["new_speaker"].decode(Bool.self), by: -1)
                 }
-                try await Self.adjustCounted(session, campaignID: campaignID, cells: cells, workerID: workerID, seconds: seconds, by: 1)
-                // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
-                try await session.execute("""
-                    UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = \(try recording["prompt_id"].decode(Int64.self))
-                    """)
-                try await session.execute("""
-                    INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
-                    VALUES (\(workerID), \(campaignID), \(recordingID), \(spec.pieceRateCents), 'appeal_upheld', \(now))
-                    ON CONFLICT (recording_id) DO NOTHING
-                    """)
+                // Counted, given its prompt's speaker and paid, as an accepted upload is.
+                try await Self.countAccepted(session, recordingID: recordingID, campaignID: campaignID,
+                                             promptID: try recording["prompt_id"].decode(Int64.self), cells: cells, workerID: workerID,
+                                             seconds: seconds, payCents: spec.pieceRateCents, kind: "appeal_upheld", now: now)
                 return .validated
             }
 

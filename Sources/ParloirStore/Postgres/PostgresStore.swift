@@ -212,13 +212,15 @@ public final class PostgresStore: ParloirStore {
     // MARK: Members
 
     public func createMember(_ member: Member, tokenHash: String) async throws {
-        let profile = try Self.json(member.profile)
-        try await withTransaction { session in
-            try await session.execute("""
-                INSERT INTO member (id, role, token_hash, profile, created_at)
-                VALUES (\(member.id), \(member.role.rawValue), \(tokenHash), \(profile)::jsonb, \(member.createdAt))
-                """)
-        }
+        try await withTransaction { session in try await Self.insertMember(session, member, tokenHash: tokenHash) }
+    }
+
+    /// Stores a member and the hash of their token (added by an admin, or joining).
+    static func insertMember(_ session: PostgresSession, _ member: Member, tokenHash: String) async throws {
+        try await session.execute("""
+            INSERT INTO member (id, role, token_hash, profile, created_at)
+            VALUES (\(member.id), \(member.role.rawValue), \(tokenHash), \(try json(member.profile))::jsonb, \(member.createdAt))
+            """)
     }
 
     public func member(tokenHash: String) async throws -> Member? {
@@ -364,13 +366,9 @@ public final class PostgresStore: ParloirStore {
                 }
             }
             if accepted {
-                try await Self.adjustCounted(session, campaignID: recording.campaignID, cells: take.cellKeys, workerID: recording.workerID,
-                                             seconds: metrics.durationS ?? 0, by: 1)
-                try await session.execute("UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = \(recording.promptID)")
-                try await session.execute("""
-                    INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
-                    VALUES (\(recording.workerID), \(recording.campaignID), \(recording.id), \(take.payCents), 'piece_rate', \(now))
-                    """)
+                try await Self.countAccepted(session, recordingID: recording.id, campaignID: recording.campaignID, promptID: recording.promptID,
+                                             cells: take.cellKeys, workerID: recording.workerID, seconds: metrics.durationS ?? 0,
+                                             payCents: take.payCents, kind: "piece_rate", now: now)
             }
             if let (key, response) = take.idempotency {
                 try await session.execute("""

@@ -48,7 +48,7 @@ extension SQLiteStore {
 
     public func setPromptDisabled(campaignID: String, promptID: Int64, at: Date?, now: Date) async throws -> PromptListing {
         try await write { db in
-            _ = try Self.promptListing(db, campaignID: campaignID, promptID: promptID, now: now)
+            // A prompt not found changes nothing here, and the listing below says so.
             try db.execute(sql: """
                 UPDATE prompt SET disabled_at = ? WHERE id = ? AND campaign_id = ? AND (disabled_at IS NULL) = ?
                 """, arguments: [at?.timeIntervalSince1970, promptID, campaignID, at != nil])

@@ -50,11 +50,6 @@ extension SQLiteStore {
     }
 
     /// Refuses an assignment in a campaign that is not open (read in the assignment's transaction).
-    static func requireOpen(_ db: Database, campaignID: String) throws {
-        let state = try String.fetchOne(db, sql: "SELECT state FROM campaign WHERE id = ?", arguments: [campaignID]).flatMap(CampaignState.init(rawValue:))
-        if let state, state != .open { throw CollectionError.campaignNotOpen(state) }
-    }
-
     public func createInvite(_ invite: Invite, codeHash: String) async throws {
         try await write { db in
             try db.execute(sql: """
@@ -72,10 +67,8 @@ extension SQLiteStore {
     }
 
     public func createEnrolledMember(_ member: Member, tokenHash: String, campaignID: String, now: Date) async throws {
-        let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
         try await write { db in
-            try db.execute(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
+            try Self.insertMember(db, member, tokenHash: tokenHash)
             try db.execute(sql: "INSERT INTO enrolment (member_id, campaign_id, invite_id, participant_hash, created_at) VALUES (?, ?, ?, NULL, ?)",
                            arguments: [member.id, campaignID, Enrolment.addedByAdmin, now.timeIntervalSince1970])
         }
@@ -105,7 +98,6 @@ extension SQLiteStore {
     }
 
     public func join(codeHash: String, member: Member, tokenHash: String, participantHash: String?, now: Date) async throws -> Enrolment {
-        let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
         return try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM invite WHERE code_hash = ?", arguments: [codeHash]) else {
                 throw EnrolmentError.inviteNotFound
@@ -117,8 +109,7 @@ extension SQLiteStore {
                 throw EnrolmentError.alreadyJoined
             }
             try db.execute(sql: "UPDATE invite SET used = used + 1 WHERE id = ?", arguments: [invite.id])
-            try db.execute(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
+            try Self.insertMember(db, member, tokenHash: tokenHash)
             try db.execute(sql: """
                 INSERT INTO enrolment (member_id, campaign_id, invite_id, participant_hash, created_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [member.id, invite.campaignID, invite.id, participantHash, now.timeIntervalSince1970])

@@ -114,8 +114,8 @@ extension SQLiteStore {
                 """), arguments: [worker.id, campaign.id, nowValue, Assignment.maxTakes]) {
                 return (Self.assignment(from: row), false)
             }
-            // A worker's assignment under way stays theirs; a new one needs an open campaign.
-            try Self.requireOpen(db, campaignID: campaign.id)
+            // A worker's assignment under way stays theirs; a new one needs an open campaign (the
+            // snapshot reads its state).
             // SQLite's single writer serialises this transaction with every other write: the
             // tallies read here cannot move before the assignment is inserted.
             try Self.expireAssignments(db, campaignID: campaign.id, now: nowValue)
@@ -178,7 +178,7 @@ extension SQLiteStore {
         let id = campaign.id
         var inputs = try await read { db in
             var inputs = ReportInputs()
-            inputs.promptCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM prompt WHERE campaign_id = ? AND disabled_at IS NULL", arguments: [id]) ?? 0
+            inputs.promptCount = try Int.fetchOne(db, sql: "SELECT prompt_count FROM campaign WHERE id = ?", arguments: [id]) ?? 0
             if let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS takes, COUNT(DISTINCT worker_id) AS workers,
                     COALESCE(SUM(\(Self.counted())), 0) AS accepted,

@@ -70,6 +70,17 @@ extension SQLiteStore {
         text.flatMap { try? decoder.decode([String].self, from: Data($0.utf8)) } ?? []
     }
 
+    /// What a take standing accepted adds, whether the DSP core accepted it or an appeal was
+    /// upheld: its place in the tallies, a speaker for its prompt, and its pay (`kind` says why).
+    static func countAccepted(_ db: Database, recordingID: String, campaignID: String, promptID: Int64, cells: [String], workerID: String,
+                              seconds: Double, payCents: Int, kind: String, now: Date) throws {
+        try adjustCounted(db, campaignID: campaignID, cells: cells, workerID: workerID, seconds: seconds, by: 1)
+        try db.cachedStatement(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?").execute(arguments: [promptID])
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [workerID, campaignID, recordingID, payCents, kind, now.timeIntervalSince1970])
+    }
+
     /// Moves a counted take in or out (`by` ±1) of the campaign's totals and of each of its cells,
     /// adding or removing the worker as a speaker when it is their first or last take there.
     static func adjustCounted(_ db: Database, campaignID: String, cells: [String], workerID: String, seconds: Double, by delta: Int) throws {
@@ -110,10 +121,14 @@ extension SQLiteStore {
         }
     }
 
-    /// What the assignment gate needs, read in the writer's transaction.
+    /// What the assignment gate needs, read in the writer's transaction; throws
+    /// `CollectionError.campaignNotOpen` for a paused or closed campaign (a new assignment needs
+    /// an open one).
     static func snapshot(_ db: Database, gate: AssignmentGate) throws -> AssignmentSnapshot {
         let campaignID = gate.campaign.id
-        let promptCount = try Int.fetchOne(db.cachedStatement(sql: "SELECT prompt_count FROM campaign WHERE id = ?"), arguments: [campaignID]) ?? 0
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT prompt_count, state FROM campaign WHERE id = ?"), arguments: [campaignID])
+        if let state = (row?["state"] as String?).flatMap(CampaignState.init(rawValue:)), state != .open { throw CollectionError.campaignNotOpen(state) }
+        let promptCount: Int = row?["prompt_count"] ?? 0
         let own = try Int.fetchOne(db.cachedStatement(sql: "SELECT recordings FROM quota_speaker WHERE campaign_id = ? AND cell = ? AND worker_id = ?"),
                                    arguments: [campaignID, TallyKey.campaign, gate.worker.id]) ?? 0
         var cells: [String: CellTally] = [:]

@@ -199,16 +199,10 @@ extension SQLiteStore {
                     try Self.adjustInFlight(db, campaignID: assignment["campaign_id"], cells: Self.decodeCells(assignment["cells"]),
                                             newSpeaker: assignment["new_speaker"], by: -1)
                 }
-                try Self.adjustCounted(db, campaignID: recording["campaign_id"], cells: Self.decodeCells(recording["cells"]),
-                                       workerID: recording["worker_id"], seconds: recording["duration_s"] ?? 0, by: 1)
-                // The prompt gains a speaker as an accepted upload gives it one (erasure takes it back).
-                try db.execute(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?",
-                               arguments: [recording["prompt_id"] as Int64])
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
-                    VALUES (?, ?, ?, ?, 'appeal_upheld', ?)
-                    """, arguments: [recording["worker_id"] as String, recording["campaign_id"] as String, recordingID,
-                                     spec.pieceRateCents, now.timeIntervalSince1970])
+                // Counted, given its prompt's speaker and paid, as an accepted upload is.
+                try Self.countAccepted(db, recordingID: recordingID, campaignID: recording["campaign_id"], promptID: recording["prompt_id"],
+                                       cells: Self.decodeCells(recording["cells"]), workerID: recording["worker_id"],
+                                       seconds: recording["duration_s"] ?? 0, payCents: spec.pieceRateCents, kind: "appeal_upheld", now: now)
                 return .validated
             }
 

@@ -244,10 +244,14 @@ public final class SQLiteStore: ParloirStore {
     // MARK: Members
 
     public func createMember(_ member: Member, tokenHash: String) async throws {
-        let profile = String(decoding: try Self.encoder.encode(member.profile), as: UTF8.self)
-        try await write { db in
-            try db.cachedStatement(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)").execute(arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
-        }
+        try await write { db in try Self.insertMember(db, member, tokenHash: tokenHash) }
+    }
+
+    /// Stores a member and the hash of their token (added by an admin, or joining).
+    static func insertMember(_ db: Database, _ member: Member, tokenHash: String) throws {
+        let profile = String(decoding: try encoder.encode(member.profile), as: UTF8.self)
+        try db.cachedStatement(sql: "INSERT INTO member (id, role, token_hash, profile, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [member.id, member.role.rawValue, tokenHash, profile, member.createdAt.timeIntervalSince1970])
     }
 
     public func member(tokenHash: String) async throws -> Member? {
@@ -360,13 +364,9 @@ public final class SQLiteStore: ParloirStore {
                                         newSpeaker: row["new_speaker"], by: -1)
             }
             if recording.status == .accepted {
-                try Self.adjustCounted(db, campaignID: recording.campaignID, cells: take.cellKeys, workerID: recording.workerID,
-                                       seconds: metrics.durationS ?? 0, by: 1)
-                try db.cachedStatement(sql: "UPDATE prompt SET accepted_speakers = accepted_speakers + 1 WHERE id = ?").execute(arguments: [recording.promptID])
-                try db.cachedStatement(sql: """
-                    INSERT INTO ledger (worker_id, campaign_id, recording_id, amount_cents, kind, created_at)
-                    VALUES (?, ?, ?, ?, 'piece_rate', ?)
-                    """).execute(arguments: [recording.workerID, recording.campaignID, recording.id, take.payCents, now.timeIntervalSince1970])
+                try Self.countAccepted(db, recordingID: recording.id, campaignID: recording.campaignID, promptID: recording.promptID,
+                                       cells: take.cellKeys, workerID: recording.workerID, seconds: metrics.durationS ?? 0,
+                                       payCents: take.payCents, kind: "piece_rate", now: now)
             }
             if let (key, response) = take.idempotency {
                 try db.cachedStatement(sql: """
