@@ -111,6 +111,12 @@ import Testing
             #expect(try await session.request(.get, "/v1/session", token: worker.token).status == 200)
             #expect(try await session.request(.delete, "/v1/session", token: worker.token).status == 204)
             #expect(try await session.request(.get, "/healthz", token: worker.token).status == 200)
+            // A disabled verifier reads why on the verification routes too, not that they are no verifier.
+            let disabledVerifier = try await session.addMember(role: "verifier")
+            #expect(try await session.json(.post, "/v1/members/\(disabledVerifier.id)/state", token: session.adminToken, ["state": "disabled"]).status == 200)
+            let claim = try await session.request(.post, "/v1/verification/claim", token: disabledVerifier.token)
+            #expect(claim.status == 403 && claim.errorCode == "member_disabled")
+            #expect(((claim["error"] as? [String: Any])?["message_fr"] as? String)?.contains("suspendu") == true)
             #expect(try await session.json(.post, "/v1/members/\(worker.id)/state", token: session.adminToken, ["state": "active"]).status == 200)
             #expect(try await session.request(.get, "/v1/me", token: worker.token).status == 200)
 

@@ -104,7 +104,8 @@ struct VerificationRoutes {
     func verifier(_ context: ParloirContext) throws -> Member {
         do {
             return try context.member(.verifier)
-        } catch let error as ParloirError {
+        } catch let error as ParloirError where error.code != BearerTokenAuthenticator.disabled.code {
+            // A disabled token keeps its own words: it is a verifier's, and an admin switched it off.
             let french = error.status == 401
                 ? "Vous n'êtes pas connecté, ou votre session a expiré. Connectez-vous avec votre jeton de vérificateur."
                 : "Ce jeton n'est pas celui d'un vérificateur : il ne permet pas de vérifier des enregistrements."
